@@ -1,0 +1,309 @@
+//! Identifiers: issuer, client, redirect URI, scope.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::Error;
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// An OpenID Provider's issuer identifier, kept exactly as given.
+///
+/// Issuer comparison is exact string comparison (OpenID Connect Core §3.1.3.7 step 2,
+/// Discovery §4.3), so the string is never normalized. It must be `https`, except for
+/// loopback hosts (`http://127.0.0.1:…`), which tests and local providers use; it has no
+/// query or fragment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IssuerUrl {
+    raw: String,
+    url: Url,
+}
+
+impl IssuerUrl {
+    /// Parses and checks an issuer identifier.
+    pub fn new(issuer: impl Into<String>) -> Result<Self, Error> {
+        let raw = issuer.into();
+        let url = Url::parse(&raw).map_err(|source| Error::InvalidUrl {
+            what: "issuer",
+            source,
+        })?;
+        let refuse = |reason| Error::UnacceptableUrl {
+            what: "issuer",
+            url: raw.clone(),
+            reason,
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback_host(&url) => {}
+            _ => {
+                return Err(refuse(
+                    "an issuer must use https (http only for loopback hosts)",
+                ));
+            }
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(refuse("an issuer has no query or fragment"));
+        }
+        Ok(Self { raw, url })
+    }
+
+    /// The issuer exactly as given.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The issuer as a parsed URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The discovery document URL (Discovery §4.1): the issuer with any trailing `/`
+    /// removed, followed by `/.well-known/openid-configuration`.
+    pub fn discovery_url(&self) -> Url {
+        let base = self.raw.trim_end_matches('/');
+        // The issuer parsed as a URL without query or fragment, so appending a path keeps it one.
+        Url::parse(&format!("{base}/.well-known/openid-configuration"))
+            .unwrap_or_else(|_| self.url.clone())
+    }
+}
+
+impl TryFrom<String> for IssuerUrl {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Error> {
+        Self::new(value)
+    }
+}
+
+impl From<IssuerUrl> for String {
+    fn from(value: IssuerUrl) -> String {
+        value.raw
+    }
+}
+
+impl std::fmt::Display for IssuerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl std::str::FromStr for IssuerUrl {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::new(s)
+    }
+}
+
+/// The client identifier issued at registration (the seed's `client_id`). Not a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Wraps a client id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The client id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A redirect URI (the seed's `return_url`), kept exactly as sent: the token request must
+/// repeat it byte for byte (RFC 6749 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RedirectUrl {
+    raw: String,
+    url: Url,
+}
+
+impl RedirectUrl {
+    /// Parses a redirect URI; it must be absolute and have no fragment (RFC 6749 §3.1.2).
+    pub fn new(uri: impl Into<String>) -> Result<Self, Error> {
+        let raw = uri.into();
+        let url = Url::parse(&raw).map_err(|source| Error::InvalidUrl {
+            what: "redirect URI",
+            source,
+        })?;
+        if url.fragment().is_some() {
+            return Err(Error::UnacceptableUrl {
+                what: "redirect URI",
+                url: raw,
+                reason: "a redirect URI has no fragment",
+            });
+        }
+        Ok(Self { raw, url })
+    }
+
+    /// The URI exactly as given.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The URI parsed.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Whether the host is a loopback IP literal or `localhost` (RFC 8252 §7.3).
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(&self.url)
+    }
+}
+
+impl TryFrom<String> for RedirectUrl {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Error> {
+        Self::new(value)
+    }
+}
+
+impl From<RedirectUrl> for String {
+    fn from(value: RedirectUrl) -> String {
+        value.raw
+    }
+}
+
+impl std::fmt::Display for RedirectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// A scope: an ordered set of space-separated tokens (the seed's `authorization_scope`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct Scope(Vec<String>);
+
+impl Scope {
+    /// Splits a space-separated scope string, dropping empty and repeated tokens.
+    pub fn new(scope: &str) -> Self {
+        let mut out: Vec<String> = Vec::new();
+        for t in scope.split([' ', '\t', '\n']).filter(|t| !t.is_empty()) {
+            if !out.iter().any(|o| o == t) {
+                out.push(t.to_owned());
+            }
+        }
+        Self(out)
+    }
+
+    /// The same scope with `openid` first (OpenID Connect requires it).
+    #[must_use]
+    pub fn with_openid(mut self) -> Self {
+        if let Some(i) = self.0.iter().position(|t| t == "openid") {
+            let t = self.0.remove(i);
+            self.0.insert(0, t);
+        } else {
+            self.0.insert(0, "openid".to_owned());
+        }
+        self
+    }
+
+    /// Whether `token` is part of the scope.
+    pub fn contains(&self, token: &str) -> bool {
+        self.0.iter().any(|t| t == token)
+    }
+
+    /// The tokens in order.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    /// Whether the scope has no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(" "))
+    }
+}
+
+impl From<String> for Scope {
+    fn from(value: String) -> Self {
+        Self::new(&value)
+    }
+}
+
+impl From<&str> for Scope {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<Scope> for String {
+    fn from(value: Scope) -> String {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_rules() {
+        assert!(IssuerUrl::new("https://accounts.google.com").is_ok());
+        assert!(IssuerUrl::new("http://127.0.0.1:8080/op").is_ok());
+        assert!(IssuerUrl::new("http://[::1]:8080").is_ok());
+        assert!(IssuerUrl::new("http://localhost:3000").is_ok());
+        assert!(IssuerUrl::new("http://op.example").is_err());
+        assert!(IssuerUrl::new("https://op.example/?a=b").is_err());
+        assert!(IssuerUrl::new("https://op.example/#x").is_err());
+        assert!(IssuerUrl::new("not a url").is_err());
+        // kept verbatim: a trailing slash is significant for comparison
+        let i = IssuerUrl::new("https://op.example/").unwrap();
+        assert_eq!(i.as_str(), "https://op.example/");
+        assert_eq!(
+            i.discovery_url().as_str(),
+            "https://op.example/.well-known/openid-configuration"
+        );
+        let t = IssuerUrl::new("https://login.example/tenant/v2.0").unwrap();
+        assert_eq!(
+            t.discovery_url().as_str(),
+            "https://login.example/tenant/v2.0/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn scope_normalization() {
+        let s = Scope::new("profile  email openid profile").with_openid();
+        assert_eq!(s.to_string(), "openid profile email");
+        assert_eq!(
+            Scope::new("email").with_openid().to_string(),
+            "openid email"
+        );
+        assert!(s.contains("email"));
+        assert!(Scope::new("").is_empty());
+    }
+
+    #[test]
+    fn redirect_rules() {
+        let r = RedirectUrl::new("http://127.0.0.1:5000/callback").unwrap();
+        assert!(r.is_loopback());
+        assert!(RedirectUrl::new("http://127.0.0.1/cb#frag").is_err());
+        assert!(
+            !RedirectUrl::new("https://app.example/cb")
+                .unwrap()
+                .is_loopback()
+        );
+    }
+}
