@@ -1,0 +1,247 @@
+//! The error type of `oidc-jose`.
+
+use oidc_core::ErrorCode;
+
+use crate::Algorithm;
+
+/// Why a compact JWS or a JSON document could not be parsed (code 901 for ID tokens).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The token is larger than the configured limit.
+    TooLarge,
+    /// The compact serialization does not have exactly three dot-separated parts (five
+    /// parts, a JWE, is reported as [`Error::EncryptedToken`]).
+    PartCount,
+    /// A part is not strict base64url (padding, whitespace or other characters, or
+    /// non-zero trailing bits).
+    Base64,
+    /// The header is not a JSON object or a member has the wrong type.
+    HeaderJson,
+    /// The header has no `alg`.
+    MissingAlg,
+    /// The payload is not a JSON object or a registered claim has the wrong type.
+    ClaimsJson,
+    /// The `crit` header is empty or names a registered header.
+    InvalidCrit,
+}
+
+/// What went wrong while parsing keys or validating a JWS or an ID token.
+///
+/// Each variant maps to a code of the OIDCDesktop table through [`Error::code`] and to a
+/// stable name through [`Error::kind`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The token could not be parsed (901).
+    #[error("the token could not be parsed: {0:?}")]
+    Malformed(Malformed),
+    /// The token is a JWE (five parts); encrypted ID tokens need the `josekit` backend.
+    #[error("the ID token is encrypted (JWE); encrypted ID tokens are not supported by this build")]
+    EncryptedToken,
+    /// A JWK or JWKS document could not be parsed.
+    #[error("the key set could not be parsed: {reason}")]
+    InvalidJwks {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// A JWK is unusable (wrong member sizes, unknown curve).
+    #[error("key {kid:?} is unusable: {reason}")]
+    InvalidKey {
+        /// The key's `kid`.
+        kid: Option<String>,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// The header names a critical extension this library does not understand (RFC 7515 §4.1.11).
+    #[error("the token requires the critical header extension `{0}`, which is not understood")]
+    UnsupportedCritical(String),
+    /// The token is unsigned (`alg: none`) or its signature is empty (923).
+    #[error("the token carries no signature (alg `none` or an empty signature)")]
+    MissingSignature,
+    /// The algorithm is not known.
+    #[error("unknown signature algorithm `{0}`")]
+    UnknownAlgorithm(String),
+    /// The algorithm is known but this build cannot verify it (e.g. ES512 without the `josekit` feature).
+    #[error("algorithm {0} is not supported by this build")]
+    UnsupportedAlgorithm(Algorithm),
+    /// The algorithm is not in the allow-list (920).
+    #[error("algorithm {alg} is not allowed; allowed: {allowed}")]
+    AlgorithmNotAllowed {
+        /// The token's algorithm.
+        alg: Algorithm,
+        /// The allow-list, comma-separated.
+        allowed: String,
+    },
+    /// The key set has no key that could verify this token (921).
+    #[error("no signing key is available (the key set is empty or has no key for {0})")]
+    NoKeys(Algorithm),
+    /// An HMAC-signed token arrived but no client secret is configured (921).
+    #[error("the token is signed with {0} (HMAC) but no client secret is configured")]
+    MissingClientSecret(Algorithm),
+    /// No key carries the token's `kid`: the caller should refetch the JWKS once (922).
+    #[error("no key in the key set has kid `{0}` (the provider may have rotated its keys)")]
+    UnknownKid(String),
+    /// Keys were found but none fits the token's header (type, curve, `alg`, `use`), or
+    /// none of several candidates verified a token without `kid` (922).
+    #[error("no key matches the token's header (alg {alg}, kid {kid:?})")]
+    NoMatchingKey {
+        /// The token's algorithm.
+        alg: Algorithm,
+        /// The token's `kid`.
+        kid: Option<String>,
+    },
+    /// The signature did not verify (920).
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// `exp` is in the past beyond the leeway (910).
+    #[error("the ID token expired at {exp} (now {now}, leeway {leeway} s)")]
+    Expired {
+        /// `exp`.
+        exp: i64,
+        /// The clock's time.
+        now: i64,
+        /// The leeway applied.
+        leeway: i64,
+    },
+    /// `iss` differs from the expected issuer (911).
+    #[error("the ID token's issuer `{found}` is not the expected `{expected}`")]
+    IssuerMismatch {
+        /// The expected issuer.
+        expected: String,
+        /// The `iss` claim.
+        found: String,
+    },
+    /// The expected audience is not among `aud` (912).
+    #[error("the ID token's audience {found:?} does not contain `{expected}`")]
+    AudienceMismatch {
+        /// The expected audience (normally the client id).
+        expected: String,
+        /// The `aud` claim.
+        found: Vec<String>,
+    },
+    /// `aud` contains an audience that is not trusted (912).
+    #[error("the ID token is also addressed to the untrusted audience `{0}`")]
+    UntrustedAudience(String),
+    /// `azp` is present (or required) and is not the client id (912).
+    #[error("the ID token's authorized party (azp) {found:?} is not `{expected}`")]
+    AzpMismatch {
+        /// The client id.
+        expected: String,
+        /// The `azp` claim, if any.
+        found: Option<String>,
+    },
+    /// A required claim is absent (913).
+    #[error("the ID token has no `{0}` claim")]
+    MissingClaim(&'static str),
+    /// `nbf` is in the future beyond the leeway (914).
+    #[error("the ID token is not valid before {nbf} (now {now})")]
+    NotYetValid {
+        /// `nbf`.
+        nbf: i64,
+        /// The clock's time.
+        now: i64,
+    },
+    /// `iat` is in the future beyond the leeway, or zero (915).
+    #[error("the ID token's issued-at time {iat} is invalid (now {now})")]
+    InvalidIssuedAt {
+        /// `iat`.
+        iat: i64,
+        /// The clock's time.
+        now: i64,
+    },
+    /// `nonce` differs from the one sent (903).
+    #[error("the ID token's nonce does not match the one sent with the request")]
+    NonceMismatch,
+    /// `at_hash` does not match the access token (903).
+    #[error("the ID token's at_hash does not match the access token")]
+    AtHashMismatch,
+    /// `c_hash` does not match the authorization code (903).
+    #[error("the ID token's c_hash does not match the authorization code")]
+    CHashMismatch,
+    /// `auth_time` is older than `max_age` allows (903).
+    #[error("the user authenticated at {auth_time}, longer ago than max_age {max_age} s allows")]
+    AuthTimeTooOld {
+        /// `auth_time`.
+        auth_time: i64,
+        /// The `max_age` requested.
+        max_age: u64,
+    },
+    /// A refreshed ID token's `auth_time` differs from the original (903, §12.2).
+    #[error("the refreshed ID token's auth_time differs from the original ID token's")]
+    AuthTimeChanged,
+    /// A refreshed ID token's `sub` differs from the original (903, OpenID Connect Core §12.2).
+    #[error("the refreshed ID token's subject differs from the original ID token's")]
+    SubjectMismatch,
+}
+
+impl Error {
+    /// The OIDCDesktop error code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Malformed(_)
+            | Error::EncryptedToken
+            | Error::InvalidJwks { .. }
+            | Error::InvalidKey { .. }
+            | Error::UnsupportedCritical(_)
+            | Error::UnknownAlgorithm(_) => ErrorCode::InvalidIdToken,
+            Error::MissingSignature => ErrorCode::MissingSignature,
+            Error::UnsupportedAlgorithm(_)
+            | Error::AlgorithmNotAllowed { .. }
+            | Error::BadSignature => ErrorCode::BadSignature,
+            Error::NoKeys(_) | Error::MissingClientSecret(_) => ErrorCode::NoSignerKey,
+            Error::UnknownKid(_) | Error::NoMatchingKey { .. } => ErrorCode::NoMatchingKey,
+            Error::Expired { .. } => ErrorCode::Expired,
+            Error::IssuerMismatch { .. } => ErrorCode::IssuerMismatch,
+            Error::AudienceMismatch { .. }
+            | Error::UntrustedAudience(_)
+            | Error::AzpMismatch { .. } => ErrorCode::AudienceMismatch,
+            Error::MissingClaim(_) => ErrorCode::MissingClaim,
+            Error::NotYetValid { .. } => ErrorCode::NotYetValid,
+            Error::InvalidIssuedAt { .. } => ErrorCode::InvalidIssuedAt,
+            Error::NonceMismatch
+            | Error::AtHashMismatch
+            | Error::CHashMismatch
+            | Error::AuthTimeTooOld { .. }
+            | Error::AuthTimeChanged
+            | Error::SubjectMismatch => ErrorCode::VerificationFailed,
+        }
+    }
+
+    /// A stable snake_case name of the error kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Malformed(_) => "malformed_token",
+            Error::EncryptedToken => "encrypted_token",
+            Error::InvalidJwks { .. } => "invalid_jwks",
+            Error::InvalidKey { .. } => "invalid_key",
+            Error::UnsupportedCritical(_) => "unsupported_critical_header",
+            Error::MissingSignature => "missing_signature",
+            Error::UnknownAlgorithm(_) => "unknown_algorithm",
+            Error::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            Error::AlgorithmNotAllowed { .. } => "algorithm_not_allowed",
+            Error::NoKeys(_) | Error::MissingClientSecret(_) => "no_signer_key",
+            Error::UnknownKid(_) | Error::NoMatchingKey { .. } => "no_matching_key",
+            Error::BadSignature => "bad_signature",
+            Error::Expired { .. } => "expired",
+            Error::IssuerMismatch { .. } => "issuer_mismatch",
+            Error::AudienceMismatch { .. } | Error::UntrustedAudience(_) => "audience_mismatch",
+            Error::AzpMismatch { .. } => "azp_mismatch",
+            Error::MissingClaim(_) => "missing_claim",
+            Error::NotYetValid { .. } => "not_yet_valid",
+            Error::InvalidIssuedAt { .. } => "invalid_iat",
+            Error::NonceMismatch => "nonce_mismatch",
+            Error::AtHashMismatch => "at_hash_mismatch",
+            Error::CHashMismatch => "c_hash_mismatch",
+            Error::AuthTimeTooOld { .. } => "auth_time_too_old",
+            Error::AuthTimeChanged => "auth_time_changed",
+            Error::SubjectMismatch => "subject_mismatch",
+        }
+    }
+
+    /// Whether the token named a `kid` the key set does not have: refetch the JWKS once
+    /// (rate-limited) and validate again.
+    pub fn is_unknown_kid(&self) -> bool {
+        matches!(self, Error::UnknownKid(_))
+    }
+}
