@@ -1,2 +1,111 @@
-//! `cargo xtask`: placeholder replaced below.
-fn main() {}
+//! `cargo xtask <task>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `ci`: formatting, clippy with `-D warnings`, every test (doc tests included), the
+//!   non-default `josekit` backend, `cargo doc` without warnings, and `cargo deny`.
+//!
+//! Each step prints what it runs; the first failure stops the run with a non-zero status.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool"
+)]
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            println!("usage: cargo xtask ci");
+            println!(
+                "  ci    fmt check, clippy -D warnings, tests (+ josekit backend), docs, cargo deny"
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn run(title: &str, mut cmd: Command) -> Result<(), String> {
+    println!("\n=== xtask: {title}");
+    println!("    {cmd:?}");
+    let start = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{title}: could not start: {e}"))?;
+    println!(
+        "=== xtask: {title}: {:?} in {:.1} s",
+        status,
+        start.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{title} failed ({status})"))
+    }
+}
+
+fn ci() -> Result<(), String> {
+    let start = Instant::now();
+    let mut c = cargo();
+    c.args(["fmt", "--all", "--", "--check"]);
+    run("rustfmt", c)?;
+
+    let mut c = cargo();
+    c.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("clippy", c)?;
+
+    let mut c = cargo();
+    c.args(["test", "--workspace", "--no-fail-fast"]);
+    run("tests", c)?;
+
+    // The non-default josekit backend (ES512 through OpenSSL) builds and passes too.
+    let mut c = cargo();
+    c.args([
+        "test",
+        "-p",
+        "oidc-jose",
+        "-p",
+        "oidc-desktop-tests",
+        "--features",
+        "oidc-jose/josekit,oidc-desktop-tests/josekit",
+    ]);
+    run("tests with the josekit backend", c)?;
+
+    let mut c = cargo();
+    c.args(["doc", "--workspace", "--no-deps"]);
+    c.env("RUSTDOCFLAGS", "-D warnings");
+    run("docs", c)?;
+
+    let mut c = cargo();
+    c.args(["deny", "check", "licenses", "bans", "sources"]);
+    run("cargo deny (licenses, bans, sources)", c).map_err(|e| {
+        format!("{e}; install it with `cargo install cargo-deny --locked` (.ci/run does)")
+    })?;
+
+    println!(
+        "\nxtask ci: all steps passed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -55,6 +55,18 @@ impl SigningKey {
         Self::rsa_pkcs8(alg, &der)
     }
 
+    /// Any supported private key from a PEM `PRIVATE KEY` (PKCS#8) block, for `alg`.
+    pub fn from_pkcs8_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
+        let der =
+            der::pem_decode(pem, "PRIVATE KEY").ok_or_else(|| bad("no PRIVATE KEY PEM block"))?;
+        match alg.family() {
+            crate::alg::Family::Rsa => Self::rsa_pkcs8(alg, &der),
+            crate::alg::Family::Ec(_) => Self::ec_pkcs8(alg, &der),
+            crate::alg::Family::Ed25519 => Self::ed25519_pkcs8(&der),
+            _ => Err(bad("PEM keys sign RS*, PS*, ES256/384 and EdDSA")),
+        }
+    }
+
     /// An ECDSA key (PKCS#8 DER) for ES256 or ES384.
     pub fn ec_pkcs8(alg: Algorithm, pkcs8: &[u8]) -> Result<Self, Error> {
         let rng = SystemRandom::new();
