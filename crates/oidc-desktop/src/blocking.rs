@@ -1,0 +1,109 @@
+//! The same surface without async: for programs that have no runtime.
+//!
+//! Each call runs on a private current-thread runtime. Do not call these from inside an
+//! async runtime (tokio panics on nested `block_on`); use the async [`crate::OidcDesktop`]
+//! there.
+
+use oidc_core::{AccessToken, IdTokenString, RedirectUrl, RefreshToken};
+use oidc_jose::IdTokenClaims;
+use oidc_token::UserDetails;
+
+use crate::{Error, Session};
+
+/// The blocking client: wraps an async [`crate::OidcDesktop`].
+#[derive(Debug)]
+pub struct OidcDesktop {
+    client: crate::OidcDesktop,
+    rt: tokio::runtime::Runtime,
+}
+
+impl OidcDesktop {
+    /// Wraps `client` with a private current-thread runtime.
+    pub fn new(client: crate::OidcDesktop) -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Self { client, rt })
+    }
+
+    /// The async client inside.
+    pub fn inner(&self) -> &crate::OidcDesktop {
+        &self.client
+    }
+
+    /// See [`crate::OidcDesktop::authenticate`].
+    pub fn authenticate(&self) -> Result<Session, Error> {
+        self.rt.block_on(self.client.authenticate())
+    }
+
+    /// See [`crate::OidcDesktop::authenticate_device`].
+    pub fn authenticate_device(&self) -> Result<Session, Error> {
+        self.rt.block_on(self.client.authenticate_device())
+    }
+
+    /// See [`crate::OidcDesktop::refresh`].
+    pub fn refresh(
+        &self,
+        refresh_token: &RefreshToken,
+        original: Option<&IdTokenClaims>,
+    ) -> Result<Session, Error> {
+        self.rt
+            .block_on(self.client.refresh(refresh_token, original))
+    }
+
+    /// See [`crate::OidcDesktop::validate_id_token`].
+    pub fn validate_id_token(
+        &self,
+        id_token: &str,
+        nonce: Option<&str>,
+    ) -> Result<IdTokenClaims, Error> {
+        self.rt
+            .block_on(self.client.validate_id_token(id_token, nonce))
+    }
+
+    /// See [`crate::OidcDesktop::request_user_info`].
+    pub fn request_user_info(
+        &self,
+        access_token: &AccessToken,
+        expected_sub: &str,
+    ) -> Result<UserDetails, Error> {
+        self.rt
+            .block_on(self.client.request_user_info(access_token, expected_sub))
+    }
+
+    /// See [`crate::OidcDesktop::get_discovery_metadata`].
+    pub fn get_discovery_metadata(&self, name_or_path: &str) -> Result<Option<String>, Error> {
+        self.rt
+            .block_on(self.client.get_discovery_metadata(name_or_path))
+    }
+
+    /// See [`crate::OidcDesktop::start_web_server`].
+    pub fn start_web_server(&self) -> Result<RedirectUrl, Error> {
+        self.rt.block_on(self.client.start_web_server())
+    }
+
+    /// See [`crate::OidcDesktop::stop_web_server`].
+    pub fn stop_web_server(&self) {
+        self.rt.block_on(self.client.stop_web_server());
+    }
+
+    /// See [`crate::OidcDesktop::logout`].
+    pub fn logout(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
+        self.rt.block_on(self.client.logout(id_token))
+    }
+
+    /// See [`crate::OidcDesktop::revoke`].
+    pub fn revoke(&self, token: &str) -> Result<(), Error> {
+        self.rt.block_on(self.client.revoke(token, None))
+    }
+
+    /// See [`crate::OidcDesktop::interrupt`]; callable from any thread.
+    pub fn interrupt(&self) {
+        self.client.interrupt();
+    }
+
+    /// See [`crate::OidcDesktop::reset`].
+    pub fn reset(&self) {
+        self.rt.block_on(self.client.reset());
+    }
+}

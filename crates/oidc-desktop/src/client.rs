@@ -1,0 +1,1188 @@
+//! [`OidcDesktop`]: one call signs the user in.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oidc_core::{
+    AccessToken, AuthorizationRequest, AuthorizationResponse, ClientId, Clock, GrantType,
+    HttpClient, IdTokenString, IssuerUrl, Nonce, PkceVerifier, RedirectUrl, ResponseMode,
+    ResponseTypeComponent as Rt, State, SystemClock,
+};
+use oidc_discovery::{Provider, ProviderMetadata, Quirks, SignerKeys};
+use oidc_jose::{
+    Algorithm, ExpectedIssuer, HashedValue, IdTokenClaims, IdTokenValidator, ValidatedIdToken,
+    ValidationContext,
+};
+use oidc_loopback::{LoopbackConfig, LoopbackServer};
+use oidc_token::{
+    ClientAuth, ClientAuthMethod, DevicePollOptions, LogoutUrl, ResponseOptions, TokenClient,
+    TokenResponse, TokenTypeHint, TokioSleeper, UserDetails, UserInfoParse, UserInfoVerification,
+};
+use tokio::sync::watch;
+use url::Url;
+
+use crate::browser::{BrowserLauncher, SystemBrowser};
+use crate::config::{ClientAuthChoice, Config, ParMode};
+use crate::events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents};
+use crate::{Error, Session};
+
+const WELL_KNOWN: &str = "/.well-known/openid-configuration";
+
+/// Builds an [`OidcDesktop`].
+pub struct OidcDesktopBuilder {
+    issuer: Result<IssuerUrl, Error>,
+    config: Config,
+    http: Option<Arc<dyn HttpClient>>,
+    transport: Option<oidc_reqwest::ReqwestClientBuilder>,
+    events: Arc<dyn Events>,
+    browser: Arc<dyn BrowserLauncher>,
+    clock: Arc<dyn Clock>,
+    quirks: Quirks,
+    jwks_uri: Option<Url>,
+    cached_metadata: Option<String>,
+    cached_jwks: Option<String>,
+    provider: Option<Provider>,
+}
+
+impl OidcDesktopBuilder {
+    /// The client id (the seed's `client_id`).
+    #[must_use]
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.client_id = id.into();
+        self
+    }
+
+    /// Changes any setting of [`Config`] in place.
+    #[must_use]
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// The client secret (the seed's `client_secret`).
+    #[must_use]
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.config.client_secret = Some(oidc_core::ClientSecret::new(secret));
+        self
+    }
+
+    /// The scope (the seed's `authorization_scope`); `openid` is always added.
+    #[must_use]
+    pub fn scope(mut self, scope: &str) -> Self {
+        self.config.scope = oidc_core::Scope::new(scope);
+        self
+    }
+
+    /// The grant type (the seed's `grant_type`).
+    #[must_use]
+    pub fn grant_type(mut self, grant: GrantType) -> Self {
+        self.config.grant_type = grant;
+        self
+    }
+
+    /// The HTTP client for every back-channel request (default: `oidc-reqwest`).
+    #[must_use]
+    pub fn http_client(mut self, http: Arc<dyn HttpClient>) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Transport settings for the default `oidc-reqwest` client (proxy, TLS, timeouts…).
+    #[must_use]
+    pub fn transport(mut self, builder: oidc_reqwest::ReqwestClientBuilder) -> Self {
+        self.transport = Some(builder);
+        self
+    }
+
+    /// The events receiver.
+    #[must_use]
+    pub fn events(mut self, events: Arc<dyn Events>) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// How the browser is opened (default: [`SystemBrowser`]).
+    #[must_use]
+    pub fn browser(mut self, browser: Arc<dyn BrowserLauncher>) -> Self {
+        self.browser = browser;
+        self
+    }
+
+    /// A browser command template such as `firefox --new-window {url}` (run without a shell).
+    #[must_use]
+    pub fn browser_command(self, template: impl Into<String>) -> Self {
+        self.browser(Arc::new(SystemBrowser::command(template)))
+    }
+
+    /// The clock (tests pin it).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Provider quirks (e.g. Microsoft's multi-tenant issuer template).
+    #[must_use]
+    pub fn quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
+        self
+    }
+
+    /// Fetch the JWKS here instead of the discovered `jwks_uri` (the seed's `ServerSignerCertURL`).
+    #[must_use]
+    pub fn jwks_uri(mut self, url: Url) -> Self {
+        self.jwks_uri = Some(url);
+        self
+    }
+
+    /// Start from a cached discovery document (the seed's `load_discovery_doc`).
+    #[must_use]
+    pub fn cached_discovery_document(mut self, raw_json: impl Into<String>) -> Self {
+        self.cached_metadata = Some(raw_json.into());
+        self
+    }
+
+    /// Start from a cached JWKS (the seed's `load_signer_jwks`).
+    #[must_use]
+    pub fn cached_jwks(mut self, raw_json: impl Into<String>) -> Self {
+        self.cached_jwks = Some(raw_json.into());
+        self
+    }
+
+    /// Share an existing provider handle (its caches) between clients.
+    #[must_use]
+    pub fn provider(mut self, provider: Provider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<OidcDesktop, Error> {
+        let issuer = self.issuer?;
+        if self.config.client_id.is_empty() {
+            return Err(Error::Config("a client id is required"));
+        }
+        let http: Arc<dyn HttpClient> = match self.http {
+            Some(h) => h,
+            None => {
+                let events = self.events.clone();
+                let events2 = self.events.clone();
+                let builder = self.transport.unwrap_or_default();
+                let builder = builder
+                    .on_redirect(move |_from, to| events.on_redirect(to.as_str()))
+                    .on_ssl_server_authentication(move |a| {
+                        events2.on_ssl_status(&format!(
+                            "server certificate of {}: {}",
+                            a.server_name, a.status
+                        ));
+                        events2.on_ssl_server_authentication(
+                            a.certificate.subject(),
+                            a.certificate.issuer(),
+                            &a.status,
+                            a.accept,
+                        )
+                    });
+                Arc::new(builder.build()?)
+            }
+        };
+        let provider = match self.provider {
+            Some(p) => p,
+            None => {
+                let mut b = Provider::builder(issuer.clone(), http.clone())
+                    .clock(self.clock.clone())
+                    .quirks(self.quirks.clone());
+                if let Some(j) = self.jwks_uri {
+                    b = b.jwks_uri_override(j);
+                }
+                if let Some(raw) = self.cached_metadata {
+                    b = b.cached_metadata(ProviderMetadata::load_with(raw, &issuer, &self.quirks)?);
+                }
+                if let Some(raw) = self.cached_jwks {
+                    b = b.cached_keys(SignerKeys::load(raw)?);
+                }
+                b.build()
+            }
+        };
+        let (interrupt, _) = watch::channel(0u64);
+        Ok(OidcDesktop {
+            inner: Arc::new(Inner {
+                issuer,
+                config: self.config,
+                provider,
+                http,
+                events: self.events,
+                browser: self.browser,
+                clock: self.clock,
+                interrupt,
+                web_server: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+}
+
+struct Inner {
+    issuer: IssuerUrl,
+    config: Config,
+    provider: Provider,
+    http: Arc<dyn HttpClient>,
+    events: Arc<dyn Events>,
+    browser: Arc<dyn BrowserLauncher>,
+    clock: Arc<dyn Clock>,
+    interrupt: watch::Sender<u64>,
+    web_server: tokio::sync::Mutex<Option<LoopbackServer>>,
+}
+
+/// Signs a user in with an OpenID Provider, the RFC 8252 way. Cheap to clone; clones share
+/// the provider cache and the interrupt.
+///
+/// See the crate documentation for an example.
+#[derive(Clone)]
+pub struct OidcDesktop {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for OidcDesktop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcDesktop")
+            .field("issuer", &self.inner.issuer)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The pieces of one authorization request, kept until its response arrives.
+struct Pending {
+    state: State,
+    nonce: Option<Nonce>,
+    verifier: Option<PkceVerifier>,
+    redirect_uri: RedirectUrl,
+}
+
+impl OidcDesktop {
+    /// A builder for the provider whose issuer identifier is `issuer` (its discovery document
+    /// is `issuer + /.well-known/openid-configuration`).
+    pub fn builder(issuer: &str) -> OidcDesktopBuilder {
+        Self::builder_from(IssuerUrl::new(issuer).map_err(Error::from))
+    }
+
+    /// A builder from the provider's discovery URL (the seed's `request_discovery_doc`
+    /// argument); the issuer is the URL without `/.well-known/openid-configuration`.
+    pub fn from_discovery_url(url: &str) -> OidcDesktopBuilder {
+        let issuer = match url.strip_suffix(WELL_KNOWN) {
+            Some(i) => IssuerUrl::new(i).map_err(Error::from),
+            None => Err(Error::Config(
+                "a discovery URL ends with /.well-known/openid-configuration",
+            )),
+        };
+        Self::builder_from(issuer)
+    }
+
+    fn builder_from(issuer: Result<IssuerUrl, Error>) -> OidcDesktopBuilder {
+        OidcDesktopBuilder {
+            issuer,
+            config: Config::new(String::new()),
+            http: None,
+            transport: None,
+            events: Arc::new(NoEvents),
+            browser: Arc::new(SystemBrowser::new()),
+            clock: Arc::new(SystemClock),
+            quirks: Quirks::default(),
+            jwks_uri: None,
+            cached_metadata: None,
+            cached_jwks: None,
+            provider: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The issuer.
+    pub fn issuer(&self) -> &IssuerUrl {
+        &self.inner.issuer
+    }
+
+    /// The shared provider handle (metadata and key caches).
+    pub fn provider(&self) -> &Provider {
+        &self.inner.provider
+    }
+
+    fn log(&self, level: LogLevel, message: &str) {
+        match level {
+            LogLevel::Debug => tracing::debug!("{message}"),
+            LogLevel::Verbose => tracing::debug!("{message}"),
+            _ => tracing::info!("{message}"),
+        }
+        self.inner.events.on_log(level, message, "Info");
+    }
+
+    fn report<T>(&self, r: Result<T, Error>) -> Result<T, Error> {
+        if let Err(e) = &r {
+            self.inner.events.on_error(e.code(), &e.to_string());
+            tracing::warn!(kind = e.kind(), code = e.code(), "{e}");
+        }
+        r
+    }
+
+    async fn interruptible<T>(
+        &self,
+        fut: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let mut rx = self.inner.interrupt.subscribe();
+        tokio::select! {
+            r = fut => r,
+            _ = rx.changed() => Err(Error::Interrupted),
+        }
+    }
+
+    /// Stops whatever this client (or a clone) is doing: the wait for the browser, a device
+    /// poll, an HTTP exchange. The operation returns `Error::Interrupted`; the loopback port
+    /// is freed. Callable from any thread (the seed's `interrupt`).
+    pub fn interrupt(&self) {
+        self.inner.interrupt.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Signs the user in (the seed's `authenticate_user`): with the configured refresh token
+    /// if there is one, otherwise through the system browser and the loopback redirect.
+    pub async fn authenticate(&self) -> Result<Session, Error> {
+        let r = match self.inner.config.refresh_token.clone() {
+            Some(rt) => self.interruptible(self.refresh_with(&rt, None)).await,
+            None => self.interruptible(self.browser_flow()).await,
+        };
+        self.report(r)
+    }
+
+    /// The provider metadata (cached; the seed's `request_discovery_doc`).
+    pub async fn discovery(&self) -> Result<Arc<ProviderMetadata>, Error> {
+        Ok(self.inner.provider.metadata().await?)
+    }
+
+    /// One member of the discovery document, by name or `/json/...` path
+    /// (the seed's `get_discovery_metadata`).
+    pub async fn get_discovery_metadata(
+        &self,
+        name_or_path: &str,
+    ) -> Result<Option<String>, Error> {
+        Ok(self.discovery().await?.get_metadata(name_or_path))
+    }
+
+    /// The provider's signing keys (cached; the seed's `request_signer_certs`).
+    pub async fn signer_keys(&self) -> Result<Arc<SignerKeys>, Error> {
+        Ok(self.inner.provider.keys().await?)
+    }
+
+    fn validator(&self, meta: &ProviderMetadata) -> IdTokenValidator {
+        let c = &self.inner.config;
+        let mut v = IdTokenValidator::new(meta.issuer(), c.client_id.clone())
+            .algorithms_from_names(
+                meta.id_token_signing_alg_values_supported()
+                    .iter()
+                    .map(String::as_str),
+            )
+            .leeway(c.leeway_secs)
+            .skip_checks(c.skip_checks)
+            .insecure_accept_unsigned(c.insecure_accept_unsigned_id_tokens);
+        if meta.is_multi_tenant_template() {
+            v = v.expected_issuer(ExpectedIssuer::MicrosoftTenantTemplate(
+                meta.issuer().to_owned(),
+            ));
+        }
+        if let Some(i) = &c.expected_issuer {
+            v = v.expected_issuer(i.clone());
+        }
+        if let Some(a) = &c.expected_audience {
+            v = v.expected_audience(a.clone());
+        }
+        if let Some(s) = &c.client_secret {
+            v = v.client_secret(s.clone());
+        }
+        v
+    }
+
+    /// Validates an ID token with the provider's keys, refetching the JWKS once (rate
+    /// limited) when the token names an unknown `kid` (key rotation, OpenID Connect Core §10.1.1).
+    async fn validate_with_rotation(
+        &self,
+        meta: &ProviderMetadata,
+        token: &str,
+        ctx: &ValidationContext<'_>,
+    ) -> Result<ValidatedIdToken, Error> {
+        let validator = self.validator(meta);
+        let keys = self.inner.provider.keys().await?;
+        match validator.validate(token, keys.set(), ctx, &*self.inner.clock) {
+            Err(e) if e.is_unknown_kid() => {
+                let kid = oidc_jose::CompactJws::parse(token)
+                    .ok()
+                    .and_then(|j| j.header().kid.clone())
+                    .unwrap_or_default();
+                self.log(
+                    LogLevel::Info,
+                    &format!("unknown kid `{kid}`: refetching the provider's keys"),
+                );
+                let keys = self.inner.provider.keys_for_kid(&kid).await?;
+                Ok(validator.validate(token, keys.set(), ctx, &*self.inner.clock)?)
+            }
+            r => Ok(r?),
+        }
+    }
+
+    /// Validates an ID token (the seed's `validate_id_token`): signature with the provider's
+    /// keys and every claim rule; `nonce` when one is expected.
+    pub async fn validate_id_token(
+        &self,
+        id_token: &str,
+        nonce: Option<&str>,
+    ) -> Result<IdTokenClaims, Error> {
+        let meta = self.discovery().await?;
+        let ctx = ValidationContext {
+            nonce,
+            ..Default::default()
+        };
+        let r = self
+            .validate_with_rotation(&meta, id_token, &ctx)
+            .await
+            .map(|t| t.claims);
+        self.report(r)
+    }
+
+    fn token_client(&self, meta: &ProviderMetadata) -> Result<TokenClient, Error> {
+        let c = &self.inner.config;
+        let supported = meta.token_endpoint_auth_methods_supported();
+        let secret = c.client_secret.clone();
+        let need_secret = || {
+            secret.clone().ok_or(Error::Config(
+                "this client authentication needs a client secret",
+            ))
+        };
+        let auth = match c.client_auth {
+            ClientAuthChoice::Auto => match (&secret, &c.private_key) {
+                (_, Some(k)) if supported.iter().any(|m| m == "private_key_jwt") => {
+                    ClientAuth::PrivateKeyJwt(k.clone())
+                }
+                (Some(s), _) => ClientAuth::secret_for(s.clone(), &supported),
+                (None, _) => ClientAuth::None,
+            },
+            ClientAuthChoice::None => ClientAuth::None,
+            ClientAuthChoice::Basic => ClientAuth::SecretBasic(need_secret()?),
+            ClientAuthChoice::Post => ClientAuth::SecretPost(need_secret()?),
+            ClientAuthChoice::SecretJwt => ClientAuth::SecretJwt {
+                secret: need_secret()?,
+                alg: Algorithm::HS256,
+            },
+            ClientAuthChoice::PrivateKeyJwt => ClientAuth::PrivateKeyJwt(
+                c.private_key
+                    .clone()
+                    .ok_or(Error::Config("private_key_jwt needs a private key"))?,
+            ),
+        };
+        let _ = ClientAuthMethod::choose(&supported);
+        let mut options =
+            ResponseOptions::default().accept_string_expires_in(c.accept_string_expires_in);
+        options = options.max_response_bytes(oidc_token::DEFAULT_MAX_RESPONSE_BYTES);
+        let mut tc = TokenClient::new(ClientId::new(c.client_id.clone()), auth)
+            .with_clock(self.inner.clock.clone())
+            .with_options(options);
+        if let Some(t) = meta.token_endpoint() {
+            tc = tc.with_assertion_audience(t);
+        }
+        Ok(tc)
+    }
+
+    fn endpoint(
+        &self,
+        configured: Option<&Url>,
+        discovered: Option<&str>,
+        name: &'static str,
+    ) -> Result<Url, Error> {
+        if let Some(u) = configured {
+            return Ok(u.clone());
+        }
+        let d = discovered.ok_or(Error::MissingEndpoint(name))?;
+        Url::parse(d).map_err(|_| Error::MissingEndpoint(name))
+    }
+
+    fn token_endpoint(&self, meta: &ProviderMetadata) -> Result<Url, Error> {
+        self.endpoint(
+            self.inner.config.token_endpoint.as_ref(),
+            meta.token_endpoint(),
+            "token endpoint",
+        )
+    }
+
+    fn loopback_config(&self) -> LoopbackConfig {
+        let c = &self.inner.config;
+        let mut l = LoopbackConfig::new()
+            .port(c.loopback_port)
+            .path(c.loopback_path.clone())
+            .timeout(c.timeout);
+        if c.loopback_ipv6 {
+            l = l.ipv6();
+        }
+        if let Some(h) = &c.success_html {
+            l = l.success_html(h.clone());
+        }
+        if let Some(h) = &c.failure_html {
+            l = l.failure_html(h.clone());
+        }
+        l
+    }
+
+    /// Starts the loopback web server now and keeps it for the following sign-ins (the
+    /// seed's `start_web_server` with `ReUseWebServer`). Returns the redirect URI (the
+    /// seed's `return_url`) to register with the provider.
+    pub async fn start_web_server(&self) -> Result<RedirectUrl, Error> {
+        let mut slot = self.inner.web_server.lock().await;
+        if let Some(s) = slot.as_ref() {
+            return Ok(s.redirect_uri().clone());
+        }
+        let server = LoopbackServer::bind(self.loopback_config().reusable(true)).await?;
+        let uri = server.redirect_uri().clone();
+        *slot = Some(server);
+        Ok(uri)
+    }
+
+    /// Stops the kept web server (the seed's `stop_web_server`).
+    pub async fn stop_web_server(&self) {
+        if let Some(s) = self.inner.web_server.lock().await.take() {
+            s.shutdown().await;
+        }
+    }
+
+    fn response_mode(&self, meta: &ProviderMetadata) -> Option<ResponseMode> {
+        let c = &self.inner.config;
+        if c.response_mode.is_some() {
+            return c.response_mode;
+        }
+        if c.effective_response_type().is_code_only() {
+            return None;
+        }
+        // Tokens in the front channel: form_post keeps them out of the URL (and out of
+        // the browser history); fall back to the fragment relay page.
+        let modes = meta.response_modes_supported();
+        if modes.iter().any(|m| m == "form_post") {
+            Some(ResponseMode::FormPost)
+        } else {
+            Some(ResponseMode::Fragment)
+        }
+    }
+
+    fn build_request(
+        &self,
+        meta: &ProviderMetadata,
+        p: &Pending,
+    ) -> Result<AuthorizationRequest, Error> {
+        let c = &self.inner.config;
+        let endpoint = self.endpoint(
+            c.authorization_endpoint.as_ref(),
+            Some(meta.authorization_endpoint()),
+            "authorization endpoint",
+        )?;
+        let rt = c.effective_response_type();
+        let mut req = AuthorizationRequest::new(
+            endpoint,
+            ClientId::new(c.client_id.clone()),
+            p.redirect_uri.clone(),
+        )
+        .grant_type(rt.grant_type())
+        .response_type(rt)
+        .scope(c.scope.clone())
+        .state(&p.state)
+        .prompt(c.prompt.clone());
+        if c.grant_type != rt.grant_type() {
+            c.grant_type.check_response_type(rt)?;
+        }
+        if let Some(m) = self.response_mode(meta) {
+            req = req.response_mode(m);
+        }
+        if let Some(n) = &p.nonce {
+            req = req.nonce(n);
+        }
+        if let Some(v) = &p.verifier {
+            req = req.pkce(v);
+        }
+        if let Some(d) = &c.display {
+            req = req.display(d.clone());
+        }
+        if let Some(h) = &c.login_hint {
+            req = req.login_hint(h.clone());
+        }
+        if let Some(h) = &c.id_token_hint {
+            req = req.id_token_hint(h.clone());
+        }
+        if let Some(m) = c.max_age {
+            req = req.max_age(m);
+        }
+        if let Some(l) = &c.ui_locales {
+            req = req.ui_locales(l.clone());
+        }
+        if let Some(cl) = &c.claims {
+            req = req.claims(cl.clone());
+        }
+        for (k, v) in &c.extra_params {
+            req = req.param(k.clone(), v.clone());
+        }
+        Ok(req)
+    }
+
+    /// The URL to send the user to, via PAR when the provider wants it.
+    async fn authorization_url(
+        &self,
+        meta: &ProviderMetadata,
+        req: &AuthorizationRequest,
+    ) -> Result<Url, Error> {
+        let par_endpoint = meta.pushed_authorization_request_endpoint();
+        let use_par = match self.inner.config.par {
+            ParMode::Never => false,
+            ParMode::Always => true,
+            ParMode::WhenRequired => meta.require_pushed_authorization_requests(),
+            ParMode::Auto => meta.require_pushed_authorization_requests() || par_endpoint.is_some(),
+        };
+        if !use_par {
+            return Ok(req.build_url()?);
+        }
+        let endpoint =
+            self.endpoint(None, par_endpoint, "pushed authorization request endpoint")?;
+        let tc = self.token_client(meta)?;
+        let pushed = tc
+            .push_authorization_request(&*self.inner.http, &endpoint, req)
+            .await?;
+        self.log(LogLevel::Info, "authorization request pushed (RFC 9126)");
+        Ok(req.build_par_url(&pushed.request_uri))
+    }
+
+    fn launch_browser(&self, url: &Url) -> Result<(), Error> {
+        let mut launch = LaunchBrowser {
+            url: url.to_string(),
+            command: self.inner.browser.default_command(),
+        };
+        self.inner.events.on_launch_browser(&mut launch);
+        if launch.command.is_empty() {
+            self.log(
+                LogLevel::Info,
+                "the application opens the authorization URL itself",
+            );
+            return Ok(());
+        }
+        self.log(LogLevel::Info, "opening the system browser");
+        self.inner.browser.launch(&launch.url, &launch.command)?;
+        Ok(())
+    }
+
+    async fn browser_flow(&self) -> Result<Session, Error> {
+        let c = &self.inner.config;
+        let rt = c.effective_response_type();
+        let meta = self.discovery().await?;
+        // Fetch (or revalidate) the keys while the user is in the browser, so that the
+        // redirect-to-session path holds only the token round trip and validation.
+        let provider = self.inner.provider.clone();
+        let prefetch = tokio::spawn(async move { provider.keys().await.map(|_| ()) });
+
+        let mut kept = self.inner.web_server.lock().await;
+        let mut own_server = None;
+        let server: &mut LoopbackServer = match kept.as_mut() {
+            Some(s) => s,
+            None => own_server.insert(LoopbackServer::bind(self.loopback_config()).await?),
+        };
+        let pending = Pending {
+            state: State::generate(),
+            nonce: (c.use_nonce || !rt.is_code_only()).then(Nonce::generate),
+            verifier: (c.use_pkce && rt.contains(Rt::Code)).then(PkceVerifier::generate),
+            redirect_uri: server.redirect_uri().clone(),
+        };
+        let req = self.build_request(&meta, &pending)?;
+        let url = self.authorization_url(&meta, &req).await?;
+        server.expect_state(&pending.state);
+        self.launch_browser(&url)?;
+        self.log(
+            LogLevel::Info,
+            &format!("waiting for the redirect to {}", pending.redirect_uri),
+        );
+        let waited = server.wait().await;
+        server.forget_state(&pending.state);
+        drop(kept);
+        if let Some(s) = own_server {
+            s.shutdown().await;
+        }
+        let callback = waited?;
+        let _ = prefetch.await;
+        self.finish_authorization(&meta, &pending, callback.into_response())
+            .await
+    }
+
+    /// Everything after the redirect arrived: the checks of the front channel, the code
+    /// exchange, ID token validation, UserInfo.
+    async fn finish_authorization(
+        &self,
+        meta: &ProviderMetadata,
+        p: &Pending,
+        response: AuthorizationResponse,
+    ) -> Result<Session, Error> {
+        let c = &self.inner.config;
+        let rt = c.effective_response_type();
+        response.check_state(&p.state)?;
+        let success = response.to_result()?;
+        success.check_iss(
+            &self.inner.issuer,
+            meta.authorization_response_iss_parameter_supported(),
+        )?;
+        success.check_response_type(rt)?;
+        let nonce = p.nonce.as_ref().map(Nonce::secret);
+
+        // Front-channel ID token first: nothing goes to the token endpoint unless it passed.
+        let front = match &success.id_token {
+            Some(t) => {
+                let ctx = ValidationContext {
+                    nonce,
+                    access_token: success.access_token.as_ref().map(|a| HashedValue {
+                        value: a.secret(),
+                        required: true,
+                    }),
+                    code: success.code.as_ref().map(|code| HashedValue {
+                        value: code.secret(),
+                        required: true,
+                    }),
+                    max_age: c.max_age,
+                    ..Default::default()
+                };
+                Some(self.validate_with_rotation(meta, t.secret(), &ctx).await?)
+            }
+            None => None,
+        };
+
+        let mut session = Session {
+            issuer: self.inner.issuer.as_str().to_owned(),
+            client_id: c.client_id.clone(),
+            access_token: success.access_token.clone(),
+            token_type: success.token_type.clone(),
+            expires_at: success.expires_in.map(|e| {
+                self.inner
+                    .clock
+                    .now_unix()
+                    .saturating_add(i64::try_from(e).unwrap_or(i64::MAX))
+            }),
+            refresh_token: None,
+            id_token: success.id_token.clone(),
+            claims: front.as_ref().map(|f| f.claims.clone()),
+            user: None,
+            scope: success.scope.clone(),
+            authorization_response: response.params().to_vec(),
+        };
+
+        if let Some(code) = &success.code {
+            let tc = self.token_client(meta)?;
+            let endpoint = self.token_endpoint(meta)?;
+            let tokens = tc
+                .exchange_code(
+                    &*self.inner.http,
+                    &endpoint,
+                    code,
+                    &p.redirect_uri,
+                    p.verifier.as_ref(),
+                )
+                .await?;
+            self.log(LogLevel::Info, "authorization code exchanged");
+            self.absorb_tokens(
+                meta,
+                &mut session,
+                tokens,
+                nonce,
+                front.as_ref().map(|f| &f.claims),
+                None,
+            )
+            .await?;
+        } else if session.claims.is_none() {
+            // Implicit response types all carry an ID token; without a code there is no
+            // other place for one to come from.
+            return Err(Error::MissingIdToken);
+        }
+        if c.fetch_userinfo {
+            self.fill_userinfo(meta, &mut session).await?;
+        }
+        self.log(LogLevel::Info, "signed in");
+        Ok(session)
+    }
+
+    /// Validates the ID token of a token response and moves the tokens into `session`.
+    async fn absorb_tokens(
+        &self,
+        meta: &ProviderMetadata,
+        session: &mut Session,
+        tokens: TokenResponse,
+        nonce: Option<&str>,
+        front: Option<&IdTokenClaims>,
+        original: Option<&IdTokenClaims>,
+    ) -> Result<(), Error> {
+        let validated = match &tokens.id_token {
+            Some(t) => {
+                let ctx = ValidationContext {
+                    nonce: if original.is_some() { None } else { nonce },
+                    access_token: Some(HashedValue {
+                        value: tokens.access_token.secret(),
+                        required: false,
+                    }),
+                    max_age: if original.is_some() {
+                        None
+                    } else {
+                        self.inner.config.max_age
+                    },
+                    original,
+                    ..Default::default()
+                };
+                let v = self.validate_with_rotation(meta, t.secret(), &ctx).await?;
+                if let Some(f) = front {
+                    if f.iss != v.claims.iss {
+                        return Err(Error::IdTokenMismatch("iss"));
+                    }
+                    if f.sub != v.claims.sub {
+                        return Err(Error::IdTokenMismatch("sub"));
+                    }
+                }
+                Some(v)
+            }
+            None if original.is_none() && front.is_none() => return Err(Error::MissingIdToken),
+            None => None,
+        };
+        session.access_token = Some(tokens.access_token.clone());
+        session.token_type = Some(tokens.token_type.as_str().to_owned());
+        session.expires_at = tokens.expires_at;
+        if let Some(rt) = &tokens.refresh_token {
+            session.refresh_token = Some(rt.clone());
+        }
+        if let Some(v) = validated {
+            session.id_token.clone_from(&tokens.id_token);
+            session.claims = Some(v.claims);
+        }
+        if let Some(s) = &tokens.scope {
+            session.scope = Some(s.to_string());
+        }
+        Ok(())
+    }
+
+    async fn fill_userinfo(
+        &self,
+        meta: &ProviderMetadata,
+        session: &mut Session,
+    ) -> Result<(), Error> {
+        let Some(access) = session.access_token.clone() else {
+            return Ok(());
+        };
+        let sub = session
+            .claims
+            .as_ref()
+            .and_then(|c| c.sub.clone())
+            .ok_or(Error::MissingIdToken)?;
+        session.user = Some(self.fetch_user_info(meta, &access, &sub).await?);
+        Ok(())
+    }
+
+    async fn fetch_user_info(
+        &self,
+        meta: &ProviderMetadata,
+        access: &AccessToken,
+        sub: &str,
+    ) -> Result<UserDetails, Error> {
+        let c = &self.inner.config;
+        let endpoint = self.endpoint(
+            c.userinfo_endpoint.as_ref(),
+            meta.userinfo_endpoint(),
+            "userinfo endpoint",
+        )?;
+        let keys = self.inner.provider.keys().await?;
+        let algs: Vec<Algorithm> = {
+            let named = meta.userinfo_signing_alg_values_supported();
+            let v: Vec<Algorithm> = named
+                .iter()
+                .filter_map(|n| Algorithm::parse(n))
+                .filter(|a| *a != Algorithm::None)
+                .collect();
+            if v.is_empty() {
+                vec![Algorithm::RS256]
+            } else {
+                v
+            }
+        };
+        let client_id = ClientId::new(c.client_id.clone());
+        let how = UserInfoParse::new(sub).with_verification(UserInfoVerification {
+            keys: keys.set(),
+            algorithms: &algs,
+            client_secret: c.client_secret.as_ref(),
+            issuer: Some(meta.issuer()),
+            client_id: Some(&client_id),
+        });
+        Ok(
+            oidc_token::fetch_userinfo(
+                &*self.inner.http,
+                &endpoint,
+                access,
+                c.userinfo_style,
+                &how,
+            )
+            .await?,
+        )
+    }
+
+    /// Requests UserInfo with an access token (the seed's `request_user_info`); `expected_sub`
+    /// is the ID token's subject, which the response must repeat (OpenID Connect Core §5.3.2).
+    pub async fn request_user_info(
+        &self,
+        access_token: &AccessToken,
+        expected_sub: &str,
+    ) -> Result<UserDetails, Error> {
+        let r = async {
+            let meta = self.discovery().await?;
+            self.fetch_user_info(&meta, access_token, expected_sub)
+                .await
+        };
+        let r = self.interruptible(r).await;
+        self.report(r)
+    }
+
+    async fn refresh_with(
+        &self,
+        refresh_token: &oidc_core::RefreshToken,
+        original: Option<&IdTokenClaims>,
+    ) -> Result<Session, Error> {
+        let meta = self.discovery().await?;
+        let tc = self.token_client(&meta)?;
+        let endpoint = self.token_endpoint(&meta)?;
+        let refreshed = tc
+            .refresh(&*self.inner.http, &endpoint, refresh_token, None)
+            .await?;
+        if refreshed.rotated {
+            self.log(LogLevel::Info, "the provider rotated the refresh token");
+        }
+        let mut session = Session {
+            issuer: self.inner.issuer.as_str().to_owned(),
+            client_id: self.inner.config.client_id.clone(),
+            access_token: None,
+            token_type: None,
+            expires_at: None,
+            refresh_token: Some(refreshed.refresh_token.clone()),
+            id_token: None,
+            claims: original.cloned(),
+            user: None,
+            scope: None,
+            authorization_response: Vec::new(),
+        };
+        // Without an original ID token a new one is still validated in full, without a
+        // nonce (OpenID Connect Core §12.2).
+        self.absorb_refresh(&meta, &mut session, refreshed.tokens, original)
+            .await?;
+        if self.inner.config.fetch_userinfo && session.claims.is_some() {
+            self.fill_userinfo(&meta, &mut session).await?;
+        }
+        Ok(session)
+    }
+
+    async fn absorb_refresh(
+        &self,
+        meta: &ProviderMetadata,
+        session: &mut Session,
+        tokens: TokenResponse,
+        original: Option<&IdTokenClaims>,
+    ) -> Result<(), Error> {
+        match original {
+            Some(o) => {
+                self.absorb_tokens(meta, session, tokens, None, None, Some(o))
+                    .await
+            }
+            None => {
+                // No original to compare with: validate as a fresh token without a nonce.
+                let t = tokens.id_token.clone();
+                if let Some(t) = t {
+                    let ctx = ValidationContext {
+                        access_token: Some(HashedValue {
+                            value: tokens.access_token.secret(),
+                            required: false,
+                        }),
+                        ..Default::default()
+                    };
+                    let v = self.validate_with_rotation(meta, t.secret(), &ctx).await?;
+                    session.id_token = Some(t);
+                    session.claims = Some(v.claims);
+                }
+                session.access_token = Some(tokens.access_token);
+                session.token_type = Some(tokens.token_type.as_str().to_owned());
+                session.expires_at = tokens.expires_at;
+                session.scope = tokens.scope.map(|s| s.to_string());
+                if let Some(rt) = tokens.refresh_token {
+                    session.refresh_token = Some(rt);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Refreshes with `refresh_token`. When `original_id_token` is given, a refreshed ID
+    /// token must keep its `iss`, `sub` and `auth_time` (OpenID Connect Core §12.2).
+    pub async fn refresh(
+        &self,
+        refresh_token: &oidc_core::RefreshToken,
+        original_id_token: Option<&IdTokenClaims>,
+    ) -> Result<Session, Error> {
+        let r = self
+            .interruptible(self.refresh_with(refresh_token, original_id_token))
+            .await;
+        self.report(r)
+    }
+
+    /// Refreshes `session` in place (tokens, expiry, claims; the rotated refresh token replaces
+    /// the old one, which must not be used again).
+    pub async fn refresh_session(&self, session: &mut Session) -> Result<(), Error> {
+        let rt = session
+            .refresh_token
+            .clone()
+            .ok_or(Error::Config("the session has no refresh token"))?;
+        let fresh = self.refresh(&rt, session.claims.as_ref()).await?;
+        session.access_token = fresh.access_token;
+        session.token_type = fresh.token_type;
+        session.expires_at = fresh.expires_at;
+        session.refresh_token = fresh.refresh_token;
+        if fresh.id_token.is_some() {
+            session.id_token = fresh.id_token;
+            session.claims = fresh.claims;
+        }
+        if fresh.scope.is_some() {
+            session.scope = fresh.scope;
+        }
+        if fresh.user.is_some() {
+            session.user = fresh.user;
+        }
+        Ok(())
+    }
+
+    /// The session's access token, refreshed first when it expires within the configured
+    /// margin (and a refresh token is available).
+    pub async fn fresh_access_token(&self, session: &mut Session) -> Result<AccessToken, Error> {
+        let margin = i64::try_from(self.inner.config.refresh_margin.as_secs()).unwrap_or(i64::MAX);
+        if session.expires_within(self.inner.clock.now_unix(), margin)
+            && session.refresh_token.is_some()
+        {
+            self.refresh_session(session).await?;
+        }
+        session
+            .access_token
+            .clone()
+            .ok_or(Error::Config("the session has no access token"))
+    }
+
+    /// Signs in with the device authorization grant (RFC 8628), for machines without a
+    /// browser: `Events::on_device_code` tells the user what to do; polling honours the
+    /// provider's interval and the configured timeout.
+    pub async fn authenticate_device(&self) -> Result<Session, Error> {
+        let r = self.interruptible(self.device_flow()).await;
+        self.report(r)
+    }
+
+    async fn device_flow(&self) -> Result<Session, Error> {
+        let c = &self.inner.config;
+        let meta = self.discovery().await?;
+        let device_endpoint = self.endpoint(
+            None,
+            meta.device_authorization_endpoint(),
+            "device authorization endpoint",
+        )?;
+        let token_endpoint = self.token_endpoint(&meta)?;
+        let tc = self.token_client(&meta)?;
+        let scope = c.scope.clone().with_openid();
+        let auth = tc
+            .device_authorization(&*self.inner.http, &device_endpoint, Some(&scope), &[])
+            .await?;
+        self.inner.events.on_device_code(&DeviceCodePrompt {
+            user_code: auth.user_code.clone(),
+            verification_uri: auth.verification_uri.clone(),
+            verification_uri_complete: auth.verification_uri_complete.clone(),
+            expires_in: auth.expires_in,
+        });
+        let mut options = DevicePollOptions::default();
+        if !c.timeout.is_zero() {
+            options = options.max_wait(c.timeout);
+        }
+        let tokens = tc
+            .poll_device_token(
+                &*self.inner.http,
+                &token_endpoint,
+                &auth,
+                &options,
+                &TokioSleeper,
+                std::future::pending::<()>(),
+            )
+            .await?;
+        let mut session = Session {
+            issuer: self.inner.issuer.as_str().to_owned(),
+            client_id: c.client_id.clone(),
+            access_token: None,
+            token_type: None,
+            expires_at: None,
+            refresh_token: None,
+            id_token: None,
+            claims: None,
+            user: None,
+            scope: None,
+            authorization_response: Vec::new(),
+        };
+        self.absorb_tokens(&meta, &mut session, tokens, None, None, None)
+            .await?;
+        if c.fetch_userinfo {
+            self.fill_userinfo(&meta, &mut session).await?;
+        }
+        Ok(session)
+    }
+
+    /// Revokes a token (RFC 7009).
+    pub async fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
+        let r = async {
+            let meta = self.discovery().await?;
+            let endpoint =
+                self.endpoint(None, meta.revocation_endpoint(), "revocation endpoint")?;
+            let tc = self.token_client(&meta)?;
+            Ok(tc.revoke(&*self.inner.http, &endpoint, token, hint).await?)
+        };
+        let r = self.interruptible(r).await;
+        self.report(r)
+    }
+
+    /// RP-initiated logout through the browser: opens the provider's `end_session_endpoint`
+    /// with `id_token_hint` and a loopback `post_logout_redirect_uri`, and waits for the
+    /// provider to send the browser back (bounded by the configured timeout).
+    pub async fn logout(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
+        let r = self.interruptible(self.logout_flow(id_token)).await;
+        self.report(r)
+    }
+
+    async fn logout_flow(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
+        let meta = self.discovery().await?;
+        let endpoint = self.endpoint(None, meta.end_session_endpoint(), "end_session_endpoint")?;
+        let cfg = self.loopback_config().path("/logged-out");
+        let mut server = LoopbackServer::bind(cfg).await?;
+        let state = State::generate();
+        server.expect_state(&state);
+        let mut url = LogoutUrl::new(endpoint)
+            .client_id(&ClientId::new(self.inner.config.client_id.clone()))
+            .post_logout_redirect_uri(server.redirect_uri().as_str())
+            .state(&state);
+        if let Some(t) = id_token {
+            url = url.id_token_hint(t);
+        }
+        self.launch_browser(&url.build())?;
+        let r = server.wait().await;
+        server.shutdown().await;
+        r?;
+        self.log(LogLevel::Info, "signed out at the provider");
+        Ok(())
+    }
+
+    /// Forgets cached discovery metadata and keys (the seed's `reset`), and stops a kept
+    /// web server.
+    pub async fn reset(&self) {
+        self.inner.provider.invalidate().await;
+        self.stop_web_server().await;
+    }
+
+    /// How long the configured timeout is (`None`: no timeout).
+    pub fn timeout(&self) -> Option<Duration> {
+        (!self.inner.config.timeout.is_zero()).then_some(self.inner.config.timeout)
+    }
+}

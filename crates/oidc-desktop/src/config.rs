@@ -1,0 +1,200 @@
+//! Configuration of an [`OidcDesktop`](crate::OidcDesktop), with the OIDCDesktop defaults.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oidc_core::{ClientSecret, GrantType, Prompt, RefreshToken, ResponseMode, ResponseType, Scope};
+use oidc_jose::{ExpectedIssuer, SigningKey, SkipChecks};
+use oidc_token::UserInfoStyle;
+use url::Url;
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClientAuthChoice {
+    /// Chosen from the provider's `token_endpoint_auth_methods_supported`: `none` without a
+    /// secret, `client_secret_basic` (or `_post` when only that is supported) with one.
+    #[default]
+    Auto,
+    /// A public client: `client_id` only.
+    None,
+    /// `client_secret_basic`.
+    Basic,
+    /// `client_secret_post`.
+    Post,
+    /// `client_secret_jwt` (HS256).
+    SecretJwt,
+    /// `private_key_jwt` with the configured signing key.
+    PrivateKeyJwt,
+}
+
+/// When to use Pushed Authorization Requests (RFC 9126).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ParMode {
+    /// When the provider requires it (`require_pushed_authorization_requests`) or
+    /// advertises a `pushed_authorization_request_endpoint`.
+    #[default]
+    Auto,
+    /// Only when the provider requires it.
+    WhenRequired,
+    /// Always (fails without an endpoint).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Everything that shapes a sign-in. Built with [`crate::OidcDesktopBuilder`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The seed's `client_id`.
+    pub client_id: String,
+    /// The seed's `client_secret`.
+    pub client_secret: Option<ClientSecret>,
+    /// Client authentication method.
+    pub client_auth: ClientAuthChoice,
+    /// The key for `private_key_jwt`.
+    pub private_key: Option<Arc<SigningKey>>,
+    /// The seed's `authorization_scope` (`openid` is always included).
+    pub scope: Scope,
+    /// The seed's `grant_type`.
+    pub grant_type: GrantType,
+    /// The seed's `ResponseType` override.
+    pub response_type: Option<ResponseType>,
+    /// Response mode; `None` picks `query` for code and `form_post` for implicit/hybrid.
+    pub response_mode: Option<ResponseMode>,
+    /// The seed's `use_pkce` (default true; only applies when a code is requested).
+    pub use_pkce: bool,
+    /// The seed's `use_nonce` (default true; always on for implicit and hybrid).
+    pub use_nonce: bool,
+    /// The seed's `Prompt`.
+    pub prompt: Vec<Prompt>,
+    /// The seed's `Display`.
+    pub display: Option<oidc_core::Display>,
+    /// The seed's `LoginHint`.
+    pub login_hint: Option<String>,
+    /// The seed's `IDTokenHint`.
+    pub id_token_hint: Option<String>,
+    /// `max_age`.
+    pub max_age: Option<u64>,
+    /// `ui_locales`.
+    pub ui_locales: Option<String>,
+    /// `claims` request parameter (JSON).
+    pub claims: Option<String>,
+    /// The seed's `add_param`: extra authorization request parameters.
+    pub extra_params: Vec<(String, String)>,
+    /// The seed's `timeout` (default 60 s; `Duration::ZERO` = wait forever).
+    pub timeout: Duration,
+    /// The seed's `web_server_port` (0 = any free port).
+    pub loopback_port: u16,
+    /// The loopback path (default `/callback`).
+    pub loopback_path: String,
+    /// Bind `[::1]` instead of `127.0.0.1`.
+    pub loopback_ipv6: bool,
+    /// HTML shown after a successful redirect.
+    pub success_html: Option<String>,
+    /// HTML shown after a failed redirect (`{error}` / `{error_description}` are escaped).
+    pub failure_html: Option<String>,
+    /// The seed's `refresh_token`: when set, `authenticate()` refreshes without a browser.
+    pub refresh_token: Option<RefreshToken>,
+    /// The seed's `ExpectedIssuer`.
+    pub expected_issuer: Option<ExpectedIssuer>,
+    /// The seed's `ExpectedAudience`.
+    pub expected_audience: Option<String>,
+    /// The seed's `IdTokenVerificationFlags`.
+    pub skip_checks: SkipChecks,
+    /// Clock-skew leeway for ID tokens, seconds (default 60).
+    pub leeway_secs: i64,
+    /// Accept `alg: none` ID tokens. Dangerous.
+    pub insecure_accept_unsigned_id_tokens: bool,
+    /// Fetch UserInfo after the sign-in (default false).
+    pub fetch_userinfo: bool,
+    /// How the access token is presented at UserInfo.
+    pub userinfo_style: UserInfoStyle,
+    /// Pushed Authorization Requests.
+    pub par: ParMode,
+    /// The seed's `ServerAuthURL`.
+    pub authorization_endpoint: Option<Url>,
+    /// The seed's `ServerTokenURL`.
+    pub token_endpoint: Option<Url>,
+    /// The seed's `ServerUserInfoURL`.
+    pub userinfo_endpoint: Option<Url>,
+    /// Refresh the access token when it expires within this margin (`Session` helpers).
+    pub refresh_margin: Duration,
+    /// When no browser can be launched, fall back to the device flow if the provider has it.
+    pub device_fallback: bool,
+    /// Accept `expires_in` sent as a string (a known provider deviation).
+    pub accept_string_expires_in: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("client_auth", &self.client_auth)
+            .field("scope", &self.scope)
+            .field("grant_type", &self.grant_type)
+            .field("response_type", &self.response_type)
+            .field("response_mode", &self.response_mode)
+            .field("use_pkce", &self.use_pkce)
+            .field("use_nonce", &self.use_nonce)
+            .field("timeout", &self.timeout)
+            .field("loopback_port", &self.loopback_port)
+            .field("refresh_token", &self.refresh_token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    pub(crate) fn new(client_id: String) -> Self {
+        Self {
+            client_id,
+            client_secret: None,
+            client_auth: ClientAuthChoice::Auto,
+            private_key: None,
+            scope: Scope::new("openid"),
+            grant_type: GrantType::AuthorizationCode,
+            response_type: None,
+            response_mode: None,
+            use_pkce: true,
+            use_nonce: true,
+            prompt: Vec::new(),
+            display: None,
+            login_hint: None,
+            id_token_hint: None,
+            max_age: None,
+            ui_locales: None,
+            claims: None,
+            extra_params: Vec::new(),
+            timeout: Duration::from_secs(60),
+            loopback_port: 0,
+            loopback_path: "/callback".to_owned(),
+            loopback_ipv6: false,
+            success_html: None,
+            failure_html: None,
+            refresh_token: None,
+            expected_issuer: None,
+            expected_audience: None,
+            skip_checks: SkipChecks::default(),
+            leeway_secs: oidc_jose::DEFAULT_LEEWAY_SECS,
+            insecure_accept_unsigned_id_tokens: false,
+            fetch_userinfo: false,
+            userinfo_style: UserInfoStyle::default(),
+            par: ParMode::Auto,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            userinfo_endpoint: None,
+            refresh_margin: Duration::from_secs(60),
+            device_fallback: false,
+            accept_string_expires_in: false,
+        }
+    }
+
+    /// The effective response type.
+    pub fn effective_response_type(&self) -> ResponseType {
+        self.response_type
+            .unwrap_or_else(|| self.grant_type.default_response_type())
+    }
+}

@@ -1,0 +1,124 @@
+//! The facade's one error type: the layer's error as `source()`, the seed's `code()`, a
+//! stable `kind()`, and a message that says what to do next.
+
+use oidc_core::ErrorCode;
+
+use crate::browser::LaunchError;
+
+/// Everything that can stop a sign-in.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Building the request or reading the redirect failed (state, RFC 9207 `iss`,
+    /// response type, provider error).
+    #[error(transparent)]
+    Authorization(#[from] oidc_core::Error),
+    /// An ID token (or a signed UserInfo response) failed validation.
+    #[error("ID token rejected: {0}")]
+    IdToken(#[from] oidc_jose::Error),
+    /// Discovery or the provider's keys failed.
+    #[error(transparent)]
+    Discovery(#[from] oidc_discovery::Error),
+    /// A back-channel endpoint (token, UserInfo, revocation, device, PAR) failed.
+    #[error(transparent)]
+    Token(#[from] oidc_token::Error),
+    /// The loopback redirect server failed, timed out or was cancelled.
+    #[error(transparent)]
+    Loopback(#[from] oidc_loopback::Error),
+    /// The HTTP transport could not be built.
+    #[error(transparent)]
+    Transport(#[from] oidc_reqwest::Error),
+    /// The browser could not be opened.
+    #[error("{0}; open the URL by hand (e.g. with a `--no-browser` option) or set $BROWSER")]
+    Browser(#[from] LaunchError),
+    /// The provider's metadata lacks an endpoint this operation needs.
+    #[error("the provider advertises no {0}; set it explicitly in the configuration")]
+    MissingEndpoint(&'static str),
+    /// The token endpoint answered an OpenID request without an ID token.
+    #[error("the token response carries no id_token although the scope includes openid")]
+    MissingIdToken,
+    /// The front-channel and back-channel ID tokens disagree on `iss` or `sub`
+    /// (OpenID Connect Core §3.3.2.12).
+    #[error("the ID tokens from the authorization and token endpoints disagree on `{0}`")]
+    IdTokenMismatch(&'static str),
+    /// The configuration is inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(&'static str),
+    /// The token store failed.
+    #[error("token store: {0}")]
+    Store(#[source] std::io::Error),
+    /// A stored session could not be read back.
+    #[error("the stored session is unreadable: {0}")]
+    StoredSession(#[source] serde_json::Error),
+    /// The operation was interrupted (`interrupt()`).
+    #[error("the operation was interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// The OIDCDesktop error code (900–940) where the table has one; other failures
+    /// (transport, configuration) map to 940's family only when they end an authorization.
+    pub fn code(&self) -> u16 {
+        self.error_code().map_or(0, ErrorCode::as_u16)
+    }
+
+    /// The code as a typed value, when the table has one.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        Some(match self {
+            Error::Authorization(e) => e.code(),
+            Error::IdToken(e) => e.code(),
+            Error::Discovery(e) => e.code(),
+            Error::Token(e) => e.code(),
+            Error::Loopback(e) => e.code(),
+            Error::MissingIdToken => ErrorCode::InvalidIdToken,
+            Error::IdTokenMismatch("iss") => ErrorCode::IssuerMismatch,
+            Error::IdTokenMismatch(_) => ErrorCode::VerificationFailed,
+            Error::Interrupted => ErrorCode::AuthorizationError,
+            _ => return None,
+        })
+    }
+
+    /// A stable snake_case name (the conformance report and the CLI's JSON use it).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Authorization(e) => e.kind(),
+            Error::IdToken(e) => e.kind(),
+            Error::Discovery(e) => e.kind(),
+            Error::Token(e) => e.kind(),
+            Error::Loopback(e) => e.kind(),
+            Error::Transport(_) => "transport",
+            Error::Browser(_) => "browser_launch_failed",
+            Error::MissingEndpoint(_) => "missing_endpoint",
+            Error::MissingIdToken => "missing_id_token",
+            Error::IdTokenMismatch("iss") => "issuer_mismatch",
+            Error::IdTokenMismatch(_) => "subject_mismatch",
+            Error::Config(_) => "invalid_configuration",
+            Error::Store(_) | Error::StoredSession(_) => "token_store",
+            Error::Interrupted => "cancelled",
+        }
+    }
+
+    /// The provider's own error, when the provider refused: `(error, description, uri)`
+    /// from the authorization response or the token endpoint (the seed's
+    /// `authz_response_code`, `authz_response_desc`, `AuthErrorURI`).
+    pub fn provider_error(&self) -> Option<(&str, Option<&str>, Option<&str>)> {
+        match self {
+            Error::Authorization(oidc_core::Error::Provider(p)) => Some((
+                p.error.as_str(),
+                p.error_description.as_deref(),
+                p.error_uri.as_deref(),
+            )),
+            Error::Token(oidc_token::Error::TokenEndpoint {
+                error,
+                error_description,
+                error_uri,
+                ..
+            }) => Some((
+                error.as_str(),
+                error_description.as_deref(),
+                error_uri.as_deref(),
+            )),
+            _ => None,
+        }
+    }
+}

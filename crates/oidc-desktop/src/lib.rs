@@ -1,0 +1,66 @@
+//! Sign a desktop or command-line user in with any OpenID Connect provider, the way
+//! RFC 8252 says native apps should: the system browser, a loopback redirect on
+//! `127.0.0.1`, PKCE, and a fully validated ID token.
+//!
+//! [`OidcDesktop::authenticate`] does the whole job: discovery (cached), a loopback server
+//! on a free port, the authorization URL (state, nonce, PKCE S256, PAR when the provider
+//! wants it), the browser, the redirect (state and RFC 9207 `iss` checked, provider errors
+//! surfaced), the code exchange, ID token validation (with one JWKS refetch on an unknown
+//! `kid`), and optionally UserInfo. Every error has the OIDCDesktop numeric
+//! [`Error::code`] and a stable [`Error::kind`].
+//!
+//! # Example
+//!
+//! A complete sign-in against a provider running on this machine (the project's own test
+//! provider stands in for Google, Entra, Okta, …; a scripted agent stands in for the user's
+//! browser):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use oidc_desktop::OidcDesktop;
+//! # let op = oidc_testop::TestOp::start(oidc_testop::OpConfig::default()).await?;
+//! # let issuer = op.issuer().to_string();
+//! # let client_id = "test-client";
+//! # let browser = Arc::new(oidc_desktop::testing::HttpAgent::new());
+//!
+//! let client = OidcDesktop::builder(&issuer)
+//!     .client_id(client_id)
+//!     .scope("openid profile email")
+//!     .browser(browser) // omit to use the system browser
+//!     .build()?;
+//! let session = client.authenticate().await?;
+//! println!("signed in as {:?}", session.user().email);
+//! assert!(session.claims().unwrap().sub.is_some());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! For programs without an async runtime, [`blocking::OidcDesktop`] has the same surface.
+
+mod browser;
+mod client;
+mod config;
+mod error;
+mod events;
+mod session;
+mod store;
+
+pub mod blocking;
+pub mod testing;
+
+pub use browser::{BrowserLauncher, LaunchError, SystemBrowser, run_template, split_command};
+pub use client::{OidcDesktop, OidcDesktopBuilder};
+pub use config::{ClientAuthChoice, Config, ParMode};
+pub use error::Error;
+pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
+pub use session::Session;
+pub use store::{FileStore, MemoryStore, TokenStore, store_key};
+
+pub use oidc_core as core;
+pub use oidc_discovery as discovery;
+pub use oidc_jose as jose;
+pub use oidc_loopback as loopback;
+pub use oidc_reqwest as reqwest_transport;
+pub use oidc_token as token;

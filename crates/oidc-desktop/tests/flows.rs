@@ -1,0 +1,216 @@
+//! End-to-end sign-ins through the real loopback server, driven by the scripted agent,
+//! against the project's test provider.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oidc_core::{GrantType, ResponseMode, ResponseType};
+use oidc_desktop::testing::HttpAgent;
+use oidc_desktop::{Events, OidcDesktop, RecordingEvents};
+use oidc_testop::{Endpoint, OpConfig, TestOp};
+
+async fn op() -> TestOp {
+    TestOp::start(OpConfig::default()).await.unwrap()
+}
+
+fn client(op: &TestOp, agent: &HttpAgent) -> oidc_desktop::OidcDesktopBuilder {
+    OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .scope("openid profile email")
+        .browser(Arc::new(agent.clone()))
+        .configure(|c| c.timeout = Duration::from_secs(20))
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent)
+        .configure(|c| c.fetch_userinfo = true)
+        .build()
+        .unwrap();
+    let s = c.authenticate().await.unwrap();
+    let claims = s.claims().unwrap();
+    assert!(claims.sub.is_some());
+    assert!(s.access_token().is_some());
+    assert!(s.refresh_token().is_some());
+    assert_eq!(s.userinfo().unwrap().sub(), claims.sub.as_deref());
+    assert!(s.user().email.is_some());
+    let auth = op.handle().requests_to(Endpoint::Authorization);
+    assert_eq!(auth.len(), 1);
+    let agent_out = agent.finished().await;
+    assert_eq!(agent_out.status, Some(200));
+    op.handle().assert_healthy();
+}
+
+async fn front_channel(rt: &str, mode: Option<ResponseMode>) {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let rtype = ResponseType::parse(rt).unwrap();
+    let c = client(&op, &agent)
+        .configure(|c| {
+            c.grant_type = rtype.grant_type();
+            c.response_type = Some(rtype);
+            c.response_mode = mode;
+        })
+        .build()
+        .unwrap();
+    let s = c
+        .authenticate()
+        .await
+        .unwrap_or_else(|e| panic!("{rt} {mode:?}: {e} ({})", e.kind()));
+    assert!(s.claims().unwrap().sub.is_some(), "{rt}");
+    assert!(s.access_token().is_some(), "{rt}");
+    op.handle().assert_healthy();
+}
+
+#[tokio::test]
+async fn implicit_and_hybrid_with_form_post() {
+    for rt in [
+        "id_token token",
+        "code id_token",
+        "code token",
+        "code id_token token",
+    ] {
+        front_channel(rt, None).await;
+    }
+}
+
+#[tokio::test]
+async fn fragment_mode_through_the_relay() {
+    front_channel("code id_token", Some(ResponseMode::Fragment)).await;
+    front_channel("id_token token", Some(ResponseMode::Fragment)).await;
+}
+
+#[tokio::test]
+async fn refresh_token_grant_without_browser() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    let first = c.authenticate().await.unwrap();
+    let rt = first.refresh_token().unwrap().clone();
+    let refreshing = client(&op, &agent)
+        .configure(|c| c.refresh_token = Some(rt.clone()))
+        .build()
+        .unwrap();
+    op.handle().clear_requests();
+    let second = refreshing.authenticate().await.unwrap();
+    assert!(
+        op.handle().requests_to(Endpoint::Authorization).is_empty(),
+        "no browser for a refresh"
+    );
+    assert!(second.access_token().is_some());
+    assert_ne!(
+        second.refresh_token(),
+        Some(&rt),
+        "the provider rotated the refresh token"
+    );
+    // The old refresh token is dead after the rotation: replaying it fails.
+    let e = c.refresh(&rt, None).await.unwrap_err();
+    assert_eq!(e.kind(), "token_error");
+    assert_eq!(e.provider_error().unwrap().0, "invalid_grant");
+    // With the original ID token, a refreshed one must keep iss and sub.
+    let mut session = second.clone();
+    c.refresh_session(&mut session).await.unwrap();
+    assert_ne!(
+        session.refresh_token(),
+        second.refresh_token(),
+        "rotated again"
+    );
+    assert_eq!(session.claims().unwrap().sub, first.claims().unwrap().sub);
+}
+
+#[tokio::test]
+async fn provider_error_is_surfaced() {
+    let op = op().await;
+    op.handle().add_fault(oidc_testop::Fault::AccessDenied {
+        description: "the user said no".into(),
+        uri: "https://op.example/help".into(),
+    });
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    let e = c.authenticate().await.unwrap_err();
+    assert_eq!((e.code(), e.kind()), (940, "authorization_error"));
+    let (err, desc, uri) = e.provider_error().unwrap();
+    assert_eq!(err, "access_denied");
+    assert_eq!(desc, Some("the user said no"));
+    assert_eq!(uri, Some("https://op.example/help"));
+    assert!(op.handle().requests_to(Endpoint::Token).is_empty());
+}
+
+#[tokio::test]
+async fn events_are_reported_in_order() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let events = Arc::new(RecordingEvents::new());
+    let c = client(&op, &agent)
+        .events(events.clone() as Arc<dyn Events>)
+        .build()
+        .unwrap();
+    c.authenticate().await.unwrap();
+    let ev = events.events();
+    let launch = ev
+        .iter()
+        .position(|e| e.starts_with("launch_browser: scripted-agent"))
+        .unwrap();
+    let signed = ev.iter().position(|e| e.ends_with("signed in")).unwrap();
+    assert!(launch < signed, "{ev:?}");
+}
+
+#[tokio::test]
+async fn timeout_and_interrupt() {
+    let op = op().await;
+    // A browser that never comes back.
+    struct Nowhere;
+    impl oidc_desktop::BrowserLauncher for Nowhere {
+        fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
+            Ok(())
+        }
+    }
+    let c = OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .browser(Arc::new(Nowhere))
+        .configure(|c| c.timeout = Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let e = c.authenticate().await.unwrap_err();
+    assert_eq!(e.kind(), "timeout", "{e}");
+    assert_eq!(e.code(), 940);
+
+    let c = OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .browser(Arc::new(Nowhere))
+        .configure(|c| c.timeout = Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let c2 = c.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c2.interrupt();
+    });
+    let start = std::time::Instant::now();
+    let e = c.authenticate().await.unwrap_err();
+    assert_eq!(e.kind(), "cancelled");
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn blocking_wrapper_signs_in() {
+    let op = TestOp::start_in_background(OpConfig::default()).unwrap();
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    let b = oidc_desktop::blocking::OidcDesktop::new(c).unwrap();
+    let s = b.authenticate().unwrap();
+    assert!(s.claims().unwrap().sub.is_some());
+    let meta = b.get_discovery_metadata("/json/issuer").unwrap();
+    assert_eq!(meta.as_deref(), Some(op.issuer().as_str()));
+}
+
+#[tokio::test]
+async fn grant_type_defaults_match_the_seed() {
+    assert_eq!(
+        GrantType::Implicit.default_response_type().to_string(),
+        "id_token token"
+    );
+}
