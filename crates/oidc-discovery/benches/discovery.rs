@@ -1,0 +1,56 @@
+//! Discovery and JWKS parsing against a generic `serde_json::Value` parse of the same bytes.
+
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use oidc_core::IssuerUrl;
+use oidc_discovery::{ProviderMetadata, SignerKeys};
+use std::hint::black_box;
+
+fn bench(c: &mut Criterion) {
+    let raw = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/okta.json"
+    ))
+    .expect("fixture");
+    let issuer = IssuerUrl::new("https://dev-123456.okta.com/oauth2/default").expect("issuer");
+    let keys: Vec<_> = ["k1", "k2", "k3"]
+        .iter()
+        .map(|k| {
+            oidc_jose::SigningKey::generate_ec(oidc_jose::Algorithm::ES256)
+                .expect("key")
+                .with_kid(*k)
+                .public_jwk_json()
+                .expect("jwk")
+        })
+        .collect();
+    let jwks = serde_json::json!({ "keys": keys }).to_string();
+
+    let mut g = c.benchmark_group(format!("discovery_{}B", raw.len()));
+    g.bench_function("ProviderMetadata::load (raw kept)", |b| {
+        b.iter(|| ProviderMetadata::load(black_box(raw.as_str()), &issuer).expect("parse"));
+    });
+    g.bench_function("serde_json::Value", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde_json::Value>(black_box(raw.as_bytes())).expect("parse")
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("jwks_3_keys");
+    g.bench_function("SignerKeys::load", |b| {
+        b.iter(|| SignerKeys::load(black_box(jwks.as_str())).expect("parse"));
+    });
+    g.bench_function("serde_json::Value", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde_json::Value>(black_box(jwks.as_bytes())).expect("parse")
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

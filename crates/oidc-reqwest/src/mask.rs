@@ -1,0 +1,183 @@
+//! Masking of secrets in diagnostics and logs (the seed's `MaskSensitiveData`).
+
+/// The replacement text of a masked value.
+pub const MASK: &str = "[masked]";
+
+/// Names whose values are secrets, in headers (case-insensitive), form bodies, JSON
+/// bodies and URL queries.
+pub const SENSITIVE_FIELDS: [&str; 9] = [
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "code",
+    "code_verifier",
+    "client_assertion",
+    "password",
+    "device_code",
+];
+
+/// Headers whose values are always masked.
+pub const SENSITIVE_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
+/// Whether `name` is a sensitive header.
+pub fn is_sensitive_header(name: &str) -> bool {
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// Masks the values of sensitive keys in an `application/x-www-form-urlencoded` string
+/// (also a URL query).
+pub fn mask_form(body: &str) -> String {
+    body.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if SENSITIVE_FIELDS.contains(&k) => format!("{k}={MASK}"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Masks the string values of sensitive keys in a JSON text, at any depth, without
+/// re-serializing it (so truncated or invalid JSON is masked too).
+pub fn mask_json(body: &str) -> String {
+    let bytes = body.as_bytes();
+    let mut out = String::with_capacity(body.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let Some(end) = string_end(bytes, i) else {
+            break;
+        };
+        let key = &body[i + 1..end];
+        let mut j = end + 1;
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if SENSITIVE_FIELDS.contains(&key) && j < bytes.len() && bytes[j] == b':' {
+            j += 1;
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j < bytes.len() && bytes[j] == b'"' {
+                let value_end = string_end(bytes, j).unwrap_or(bytes.len());
+                out.push_str(&body[copied..=j]);
+                out.push_str(MASK);
+                copied = value_end;
+                i = value_end + 1;
+                continue;
+            }
+        }
+        i = end + 1;
+    }
+    if copied < body.len() {
+        out.push_str(&body[copied..]);
+    }
+    out
+}
+
+/// The index of the closing quote of the JSON string opening at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut k = start + 1;
+    while k < bytes.len() {
+        match bytes[k] {
+            b'\\' => k += 2,
+            b'"' => return Some(k),
+            _ => k += 1,
+        }
+    }
+    None
+}
+
+/// Masks a body according to its content type (form or JSON; other bodies are masked
+/// as JSON, which only touches `"key": "value"` shapes, then as a form).
+pub fn mask_body(content_type: Option<&str>, body: &str) -> String {
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        mask_form(body)
+    } else {
+        mask_json(body)
+    }
+}
+
+/// Masks the sensitive query parameters of a URL.
+pub fn mask_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, rest)) => {
+            let (query, fragment) = match rest.split_once('#') {
+                Some((q, f)) => (q, Some(f)),
+                None => (rest, None),
+            };
+            let mut s = format!("{base}?{}", mask_form(query));
+            if let Some(f) = fragment {
+                s.push('#');
+                s.push_str(&mask_form(f));
+            }
+            s
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_are_masked() {
+        let s = mask_form("grant_type=authorization_code&code=abc&code_verifier=xyz&client_id=app");
+        assert_eq!(
+            s,
+            "grant_type=authorization_code&code=[masked]&code_verifier=[masked]&client_id=app"
+        );
+    }
+
+    #[test]
+    fn json_values_are_masked_at_any_depth() {
+        let s = mask_json(
+            r#"{"access_token" : "at\"x", "nested":{"refresh_token":"rt"},"id_token":"a.b.c","token_type":"Bearer","n":{"code":1}}"#,
+        );
+        assert!(!s.contains("at\\\"x"), "{s}");
+        assert!(!s.contains("\"rt\""), "{s}");
+        assert!(!s.contains("a.b.c"), "{s}");
+        assert!(s.contains("\"Bearer\""), "{s}");
+        assert!(s.contains("\"code\":1"), "{s}");
+        assert_eq!(s.matches(MASK).count(), 3);
+    }
+
+    #[test]
+    fn truncated_json_is_masked_and_never_panics() {
+        let s = mask_json(r#"{"client_secret":"abc"#);
+        assert!(!s.contains("abc"));
+        for cut in 0..40 {
+            let text = r#"{"id_token":"x.y.z","a":"\"","b":"#;
+            let _ = mask_json(&text[..cut.min(text.len())]);
+        }
+    }
+
+    #[test]
+    fn url_query_is_masked() {
+        assert_eq!(
+            mask_url("http://127.0.0.1/cb?code=abc&state=s#access_token=t"),
+            "http://127.0.0.1/cb?code=[masked]&state=s#access_token=[masked]"
+        );
+        assert_eq!(mask_url("https://op/x"), "https://op/x");
+    }
+
+    #[test]
+    fn sensitive_headers_are_case_insensitive() {
+        assert!(is_sensitive_header("Authorization"));
+        assert!(is_sensitive_header("proxy-authorization"));
+        assert!(!is_sensitive_header("accept"));
+    }
+}
