@@ -106,10 +106,6 @@ async fn refresh_token_grant_without_browser() {
         Some(&rt),
         "the provider rotated the refresh token"
     );
-    // The old refresh token is dead after the rotation: replaying it fails.
-    let e = c.refresh(&rt, None).await.unwrap_err();
-    assert_eq!(e.kind(), "token_error");
-    assert_eq!(e.provider_error().unwrap().0, "invalid_grant");
     // With the original ID token, a refreshed one must keep iss and sub.
     let mut session = second.clone();
     c.refresh_session(&mut session).await.unwrap();
@@ -119,6 +115,20 @@ async fn refresh_token_grant_without_browser() {
         "rotated again"
     );
     assert_eq!(session.claims().unwrap().sub, first.claims().unwrap().sub);
+    // The old refresh token is dead after the rotation: replaying it fails (and, as real
+    // providers do, revokes the whole grant).
+    let e = c.refresh(&rt, None).await.unwrap_err();
+    assert_eq!(e.kind(), "token_error");
+    assert_eq!(e.provider_error().unwrap().0, "invalid_grant");
+    let e = c
+        .refresh(session.refresh_token().unwrap(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "token_error",
+        "the grant was revoked by the replay"
+    );
 }
 
 #[tokio::test]
@@ -213,4 +223,148 @@ async fn grant_type_defaults_match_the_seed() {
         GrantType::Implicit.default_response_type().to_string(),
         "id_token token"
     );
+}
+
+#[tokio::test]
+async fn par_is_used_when_the_provider_advertises_it() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    c.authenticate().await.unwrap();
+    let h = op.handle();
+    assert_eq!(h.requests_to(Endpoint::PushedAuthorization).len(), 1);
+    let auth = &h.requests_to(Endpoint::Authorization)[0];
+    assert!(auth.param("request_uri").is_some(), "{auth:?}");
+    assert!(
+        auth.param("code_challenge").is_none(),
+        "the request travelled through PAR"
+    );
+    // And without PAR, everything is in the URL.
+    h.clear_requests();
+    let c = client(&op, &agent)
+        .configure(|c| c.par = oidc_desktop::ParMode::Never)
+        .build()
+        .unwrap();
+    c.authenticate().await.unwrap();
+    assert!(h.requests_to(Endpoint::PushedAuthorization).is_empty());
+    let auth = &h.requests_to(Endpoint::Authorization)[0];
+    assert_eq!(auth.param("code_challenge_method"), Some("S256"));
+    assert!(auth.param("nonce").is_some());
+}
+
+#[tokio::test]
+async fn warm_caches_make_no_discovery_or_jwks_requests() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    c.authenticate().await.unwrap();
+    let h = op.handle();
+    h.clear_requests();
+    c.authenticate().await.unwrap();
+    assert!(h.requests_to(Endpoint::Discovery).is_empty());
+    assert!(h.requests_to(Endpoint::Jwks).is_empty());
+    assert_eq!(h.requests_to(Endpoint::Token).len(), 1);
+    // Rotation: exactly one JWKS refetch, and the sign-in still succeeds.
+    h.rotate_keys().unwrap();
+    h.clear_requests();
+    c.authenticate().await.unwrap();
+    assert_eq!(h.requests_to(Endpoint::Jwks).len(), 1);
+}
+
+#[tokio::test]
+async fn front_channel_rejection_stops_before_the_token_endpoint() {
+    use oidc_testop::Fault;
+    let cases = [
+        (Fault::IdTokenIssAltered, "issuer_mismatch", 911),
+        (Fault::IdTokenNonceAltered, "nonce_mismatch", 903),
+        (Fault::IdTokenCHashAltered, "c_hash_mismatch", 903),
+        (Fault::IdTokenSignatureCorrupted, "bad_signature", 920),
+    ];
+    for (fault, kind, code) in cases {
+        let op = op().await;
+        op.handle().add_fault(fault.clone());
+        let agent = HttpAgent::new();
+        let rt = ResponseType::parse("code id_token").unwrap();
+        let c = client(&op, &agent)
+            .configure(|c| {
+                c.grant_type = GrantType::Hybrid;
+                c.response_type = Some(rt);
+            })
+            .build()
+            .unwrap();
+        let e = c.authenticate().await.unwrap_err();
+        assert_eq!((e.kind(), e.code()), (kind, code), "{fault:?}: {e}");
+        assert!(
+            op.handle().requests_to(Endpoint::Token).is_empty(),
+            "{fault:?}: token endpoint called"
+        );
+    }
+}
+
+#[tokio::test]
+async fn userinfo_subject_must_match() {
+    let op = op().await;
+    op.handle()
+        .add_fault(oidc_testop::Fault::UserInfoSubMismatch);
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent)
+        .configure(|c| c.fetch_userinfo = true)
+        .build()
+        .unwrap();
+    let e = c.authenticate().await.unwrap_err();
+    assert_eq!((e.kind(), e.code()), ("userinfo_sub_mismatch", 903), "{e}");
+}
+
+#[tokio::test]
+async fn device_flow() {
+    struct Approve(oidc_testop::OpHandle);
+    impl Events for Approve {
+        fn on_device_code(&self, p: &oidc_desktop::DeviceCodePrompt) {
+            assert!(self.0.approve_device(&p.user_code), "unknown user code");
+        }
+    }
+    let op = op().await;
+    let c = OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .events(Arc::new(Approve(op.handle())))
+        .configure(|c| c.timeout = Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let s = c.authenticate_device().await.unwrap();
+    assert!(s.claims().unwrap().sub.is_some());
+    assert!(op.handle().requests_to(Endpoint::Authorization).is_empty());
+}
+
+#[tokio::test]
+async fn logout_and_revocation() {
+    let mut client_cfg = oidc_testop::Client::public("logout-client", "http://127.0.0.1/callback");
+    client_cfg.post_logout_redirect_uris = vec!["http://127.0.0.1/logged-out".into()];
+    let op = TestOp::start(OpConfig::default().client(client_cfg))
+        .await
+        .unwrap();
+    let agent = HttpAgent::new();
+    let c = OidcDesktop::builder(&op.issuer())
+        .client_id("logout-client")
+        .browser(Arc::new(agent.clone()))
+        .configure(|c| c.timeout = Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let s = c.authenticate().await.unwrap();
+    c.revoke(s.refresh_token().unwrap().secret(), None)
+        .await
+        .unwrap();
+    assert_eq!(op.handle().requests_to(Endpoint::Revocation).len(), 1);
+    let e = c
+        .refresh(s.refresh_token().unwrap(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "token_error",
+        "a revoked refresh token is refused"
+    );
+    c.logout(s.id_token()).await.unwrap();
+    let end = op.handle().requests_to(Endpoint::EndSession);
+    assert_eq!(end.len(), 1);
+    assert!(end[0].param("id_token_hint").is_some());
 }
