@@ -13,15 +13,24 @@
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
+mod conformance;
+mod interop;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("conformance") => conformance::run(&args[1..]),
+        Some("interop") => interop::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("usage: cargo xtask ci");
-            println!(
-                "  ci    fmt check, clippy -D warnings, tests (+ josekit backend), docs, cargo deny"
-            );
+            println!("usage: cargo xtask <task> [options]");
+            println!("  ci            fmt check, clippy -D warnings, tests (+ josekit backend), docs,");
+            println!("                cargo deny, conformance, interop, bench --quick");
+            println!("  conformance   the relying-party conformance catalogue against oidc-testop");
+            println!("  interop       the interop matrix against a real provider and a real browser");
+            println!("  bench         criterion benchmarks beside the peers (--quick for a smoke run)");
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
@@ -102,6 +111,15 @@ fn ci() -> Result<(), String> {
     run("cargo deny (licenses, bans, sources)", c).map_err(|e| {
         format!("{e}; install it with `cargo install cargo-deny --locked` (.ci/run does)")
     })?;
+
+    println!("\n=== xtask: conformance");
+    conformance::run(&[])?;
+
+    println!("\n=== xtask: interop");
+    interop::run(&[])?;
+
+    println!("\n=== xtask: bench --quick (smoke)");
+    bench::run(&["--quick".to_owned()])?;
 
     println!(
         "\nxtask ci: all steps passed in {:.0} s",
