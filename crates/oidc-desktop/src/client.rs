@@ -310,12 +310,19 @@ impl OidcDesktop {
     }
 
     fn log(&self, level: LogLevel, message: &str) {
+        self.log_typed(level, message, "Info");
+    }
+
+    /// Sends a log line to `tracing` and, when `level` is within the configured log level,
+    /// to `Events::on_log` with the manual's log type.
+    fn log_typed(&self, level: LogLevel, message: &str, log_type: &str) {
         match level {
-            LogLevel::Debug => tracing::debug!("{message}"),
-            LogLevel::Verbose => tracing::debug!("{message}"),
-            _ => tracing::info!("{message}"),
+            LogLevel::Debug | LogLevel::Verbose => tracing::debug!(log_type, "{message}"),
+            _ => tracing::info!(log_type, "{message}"),
         }
-        self.inner.events.on_log(level, message, "Info");
+        if level != LogLevel::None && level <= self.inner.config.log_level {
+            self.inner.events.on_log(level, message, log_type);
+        }
     }
 
     fn report<T>(&self, r: Result<T, Error>) -> Result<T, Error> {
@@ -426,6 +433,15 @@ impl OidcDesktop {
             }
             r => Ok(r?),
         }
+    }
+
+    /// Parses an ID token without validating it (the seed's `parse_id_token`). Never trust
+    /// the result; [`Self::validate_id_token`] is the check.
+    pub fn parse_id_token(
+        &self,
+        id_token: &str,
+    ) -> Result<(oidc_jose::Header, IdTokenClaims), Error> {
+        Ok(oidc_jose::parse_unverified(id_token)?)
     }
 
     /// Validates an ID token (the seed's `validate_id_token`): signature with the provider's
@@ -693,8 +709,27 @@ impl OidcDesktop {
         };
         let req = self.build_request(&meta, &pending)?;
         let url = self.authorization_url(&meta, &req).await?;
+        self.log_typed(
+            LogLevel::Verbose,
+            &format!("authorization endpoint: {}", redact_query(&url)),
+            "Info",
+        );
         server.expect_state(&pending.state);
-        self.launch_browser(&url)?;
+        if let Err(e) = self.launch_browser(&url) {
+            if c.device_fallback && meta.device_authorization_endpoint().is_some() {
+                self.log(
+                    LogLevel::Info,
+                    &format!("{e}: falling back to the device flow"),
+                );
+                server.forget_state(&pending.state);
+                drop(kept);
+                if let Some(s) = own_server {
+                    s.shutdown().await;
+                }
+                return self.device_flow().await;
+            }
+            return Err(e);
+        }
         self.log(
             LogLevel::Info,
             &format!("waiting for the redirect to {}", pending.redirect_uri),
@@ -705,7 +740,16 @@ impl OidcDesktop {
         if let Some(s) = own_server {
             s.shutdown().await;
         }
-        let callback = waited?;
+        let callback = waited.map_err(|e| {
+            if e.is_timeout() {
+                Error::RedirectTimeout {
+                    redirect_uri: pending.redirect_uri.to_string(),
+                    source: e,
+                }
+            } else {
+                Error::Loopback(e)
+            }
+        })?;
         let _ = prefetch.await;
         self.finish_authorization(&meta, &pending, callback.into_response())
             .await
@@ -1185,4 +1229,18 @@ impl OidcDesktop {
     pub fn timeout(&self) -> Option<Duration> {
         (!self.inner.config.timeout.is_zero()).then_some(self.inner.config.timeout)
     }
+}
+
+/// The URL with every query value replaced by `…`, for logs.
+fn redact_query(url: &Url) -> String {
+    let mut u = url.clone();
+    let names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    if names.is_empty() {
+        return u.to_string();
+    }
+    u.query_pairs_mut().clear();
+    for n in names {
+        u.query_pairs_mut().append_pair(&n, "…");
+    }
+    u.to_string()
 }

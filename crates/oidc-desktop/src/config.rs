@@ -126,6 +126,8 @@ pub struct Config {
     pub device_fallback: bool,
     /// Accept `expires_in` sent as a string (a known provider deviation).
     pub accept_string_expires_in: bool,
+    /// The seed's `LogLevel`: which `Events::on_log` lines are sent (default Info).
+    pub log_level: crate::LogLevel,
 }
 
 impl std::fmt::Debug for Config {
@@ -189,6 +191,7 @@ impl Config {
             refresh_margin: Duration::from_secs(60),
             device_fallback: false,
             accept_string_expires_in: false,
+            log_level: crate::LogLevel::Info,
         }
     }
 

@@ -25,6 +25,17 @@ pub enum Error {
     /// The loopback redirect server failed, timed out or was cancelled.
     #[error(transparent)]
     Loopback(#[from] oidc_loopback::Error),
+    /// No authorization response reached the loopback before the timeout.
+    #[error(
+        "no authorization response reached {redirect_uri} in time: {source}; check that the provider allows this redirect URI (RFC 8252: any port on 127.0.0.1) and that the browser opened"
+    )]
+    RedirectTimeout {
+        /// The redirect URI the provider should have sent the browser to.
+        redirect_uri: String,
+        /// The loopback server's report.
+        #[source]
+        source: oidc_loopback::Error,
+    },
     /// The HTTP transport could not be built.
     #[error(transparent)]
     Transport(#[from] oidc_reqwest::Error),
@@ -69,7 +80,7 @@ impl Error {
             Error::IdToken(e) => e.code(),
             Error::Discovery(e) => e.code(),
             Error::Token(e) => e.code(),
-            Error::Loopback(e) => e.code(),
+            Error::Loopback(e) | Error::RedirectTimeout { source: e, .. } => e.code(),
             Error::MissingIdToken => ErrorCode::InvalidIdToken,
             Error::IdTokenMismatch("iss") => ErrorCode::IssuerMismatch,
             Error::IdTokenMismatch(_) => ErrorCode::VerificationFailed,
@@ -85,7 +96,7 @@ impl Error {
             Error::IdToken(e) => e.kind(),
             Error::Discovery(e) => e.kind(),
             Error::Token(e) => e.kind(),
-            Error::Loopback(e) => e.kind(),
+            Error::Loopback(e) | Error::RedirectTimeout { source: e, .. } => e.kind(),
             Error::Transport(_) => "transport",
             Error::Browser(_) => "browser_launch_failed",
             Error::MissingEndpoint(_) => "missing_endpoint",

@@ -368,3 +368,120 @@ async fn logout_and_revocation() {
     assert_eq!(end.len(), 1);
     assert!(end[0].param("id_token_hint").is_some());
 }
+
+#[tokio::test]
+async fn device_fallback_when_no_browser_can_be_opened() {
+    struct Broken;
+    impl oidc_desktop::BrowserLauncher for Broken {
+        fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
+            Err(oidc_desktop::LaunchError::NoBrowser(std::io::Error::other(
+                "no display",
+            )))
+        }
+    }
+    struct Approve(oidc_testop::OpHandle);
+    impl Events for Approve {
+        fn on_device_code(&self, p: &oidc_desktop::DeviceCodePrompt) {
+            assert!(self.0.approve_device(&p.user_code));
+        }
+    }
+    let op = op().await;
+    let build = |fallback: bool| {
+        OidcDesktop::builder(&op.issuer())
+            .client_id("test-client")
+            .browser(Arc::new(Broken))
+            .events(Arc::new(Approve(op.handle())))
+            .configure(|c| {
+                c.device_fallback = fallback;
+                c.timeout = Duration::from_secs(20);
+            })
+            .build()
+            .unwrap()
+    };
+    let e = build(false).authenticate().await.unwrap_err();
+    assert_eq!(e.kind(), "browser_launch_failed");
+    let s = build(true).authenticate().await.unwrap();
+    assert!(s.claims().unwrap().sub.is_some());
+    assert_eq!(
+        op.handle().requests_to(Endpoint::DeviceAuthorization).len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn log_level_filters_events_and_timeouts_name_the_redirect_uri() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let quiet = Arc::new(RecordingEvents::new());
+    let c = client(&op, &agent)
+        .events(quiet.clone() as Arc<dyn Events>)
+        .configure(|c| c.log_level = oidc_desktop::LogLevel::None)
+        .build()
+        .unwrap();
+    c.authenticate().await.unwrap();
+    assert!(
+        quiet.events().iter().all(|e| !e.starts_with("log(")),
+        "{:?}",
+        quiet.events()
+    );
+    let verbose = Arc::new(RecordingEvents::new());
+    let c = client(&op, &agent)
+        .events(verbose.clone() as Arc<dyn Events>)
+        .configure(|c| c.log_level = oidc_desktop::LogLevel::Verbose)
+        .build()
+        .unwrap();
+    let s = c.authenticate().await.unwrap();
+    let ev = verbose.events();
+    let line = ev
+        .iter()
+        .find(|e| e.starts_with("log(2, Info): authorization endpoint"))
+        .unwrap();
+    assert!(
+        !line.contains(s.get_query_param("state").unwrap_or("-")),
+        "query values are redacted: {line}"
+    );
+
+    struct Nowhere;
+    impl oidc_desktop::BrowserLauncher for Nowhere {
+        fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
+            Ok(())
+        }
+    }
+    let c = OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .browser(Arc::new(Nowhere))
+        .configure(|c| c.timeout = Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let e = c.authenticate().await.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("http://127.0.0.1:") && msg.contains("/callback"),
+        "{msg}"
+    );
+    assert!(msg.contains("redirect URI"), "{msg}");
+}
+
+#[tokio::test]
+async fn parse_and_validate_id_token_directly() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    let s = c.authenticate().await.unwrap();
+    let raw = s.id_token().unwrap().secret().to_owned();
+    let (header, claims) = c.parse_id_token(&raw).unwrap();
+    assert!(header.kid.is_some());
+    let nonce = claims.nonce.clone();
+    let validated = c.validate_id_token(&raw, nonce.as_deref()).await.unwrap();
+    assert_eq!(validated.sub, claims.sub);
+    let e = c
+        .validate_id_token(&raw, Some("another nonce"))
+        .await
+        .unwrap_err();
+    assert_eq!((e.kind(), e.code()), ("nonce_mismatch", 903));
+    // A stored session comes back with its claims.
+    let restored = oidc_desktop::Session::from_json(&s.to_json()).unwrap();
+    assert_eq!(restored.claims().unwrap().sub, claims.sub);
+    assert_eq!(restored.refresh_token(), s.refresh_token());
+    assert!(!format!("{restored:?}").contains(s.access_token().unwrap().secret()));
+}
