@@ -167,7 +167,12 @@ impl OidcDesktopBuilder {
             None => {
                 let events = self.events.clone();
                 let events2 = self.events.clone();
-                let builder = self.transport.unwrap_or_default();
+                // The seed's one `timeout` also bounds each HTTP exchange, unless the
+                // application configured the transport itself.
+                let builder = match self.transport {
+                    Some(b) => b,
+                    None => oidc_reqwest::ReqwestClientBuilder::new().timeout(self.config.timeout),
+                };
                 let builder = builder
                     .on_redirect(move |_from, to| events.on_redirect(to.as_str()))
                     .on_ssl_server_authentication(move |a| {
@@ -542,6 +547,9 @@ impl OidcDesktop {
         if let Some(h) = &c.failure_html {
             l = l.failure_html(h.clone());
         }
+        if let Some(t) = &c.loopback_tls {
+            l = l.https(t.clone());
+        }
         l
     }
 
@@ -702,7 +710,7 @@ impl OidcDesktop {
             None => own_server.insert(LoopbackServer::bind(self.loopback_config()).await?),
         };
         let pending = Pending {
-            state: State::generate(),
+            state: c.state.clone().map_or_else(State::generate, State::new),
             nonce: (c.use_nonce || !rt.is_code_only()).then(Nonce::generate),
             verifier: (c.use_pkce && rt.contains(Rt::Code)).then(PkceVerifier::generate),
             redirect_uri: server.redirect_uri().clone(),

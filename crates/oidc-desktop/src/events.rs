@@ -79,8 +79,9 @@ pub trait Events: Send + Sync {
     }
 
     /// The server presented its certificate (`on_ssl_server_authentication`). `accept` is
-    /// the verifier's verdict; return what should happen. Only called when the application
-    /// asked for it with `OidcDesktopBuilder::ssl_server_authentication_events`.
+    /// the verifier's verdict (certificate chain, host name, pin); return what should happen:
+    /// the default keeps the verdict. Called for each new TLS connection of the default
+    /// transport (the one the facade builds when no `http_client` is given).
     fn on_ssl_server_authentication(
         &self,
         subject: &str,

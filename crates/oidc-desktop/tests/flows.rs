@@ -485,3 +485,122 @@ async fn parse_and_validate_id_token_directly() {
     assert_eq!(restored.refresh_token(), s.refresh_token());
     assert!(!format!("{restored:?}").contains(s.access_token().unwrap().secret()));
 }
+
+#[tokio::test]
+async fn kept_web_server_serves_several_sign_ins_until_stopped() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent).build().unwrap();
+    let uri = c.start_web_server().await.unwrap();
+    assert_eq!(c.start_web_server().await.unwrap(), uri, "started once");
+    for _ in 0..2 {
+        c.authenticate().await.unwrap();
+    }
+    let auths = op.handle().requests_to(Endpoint::PushedAuthorization);
+    assert_eq!(auths.len(), 2);
+    for a in &auths {
+        assert_eq!(
+            a.param("redirect_uri"),
+            Some(uri.as_str()),
+            "same loopback for both"
+        );
+    }
+    c.stop_web_server().await;
+    let port = uri.url().port().unwrap();
+    // The port is free again.
+    std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    // reset() forgets cached metadata: the next sign-in fetches discovery again.
+    c.reset().await;
+    op.handle().clear_requests();
+    c.authenticate().await.unwrap();
+    assert_eq!(op.handle().requests_to(Endpoint::Discovery).len(), 1);
+}
+
+#[tokio::test]
+async fn request_options_reach_the_provider() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent)
+        .configure(|c| {
+            c.par = oidc_desktop::ParMode::Never;
+            c.display = Some(oidc_core::Display::Popup);
+            c.id_token_hint = Some("previous-id-token".into());
+            c.login_hint = Some("jane@example.com".into());
+            c.prompt = vec![oidc_core::Prompt::Login];
+            c.max_age = Some(3600);
+            c.ui_locales = Some("nl en".into());
+            c.extra_params
+                .push(("audience".into(), "https://api.example".into()));
+            c.state = Some("app-chosen-state-value-0123456789abcdef".into());
+        })
+        .build()
+        .unwrap();
+    let s = c.authenticate().await.unwrap();
+    let a = &op.handle().requests_to(Endpoint::Authorization)[0];
+    assert_eq!(a.param("display"), Some("popup"));
+    assert_eq!(a.param("id_token_hint"), Some("previous-id-token"));
+    assert_eq!(a.param("login_hint"), Some("jane@example.com"));
+    assert_eq!(a.param("prompt"), Some("login"));
+    assert_eq!(a.param("max_age"), Some("3600"));
+    assert_eq!(a.param("ui_locales"), Some("nl en"));
+    assert_eq!(a.param("audience"), Some("https://api.example"));
+    assert_eq!(
+        a.param("state"),
+        Some("app-chosen-state-value-0123456789abcdef")
+    );
+    assert_eq!(
+        s.get_query_param("state"),
+        Some("app-chosen-state-value-0123456789abcdef")
+    );
+    assert!(
+        s.claims().unwrap().auth_time.is_some(),
+        "max_age makes auth_time required"
+    );
+}
+
+#[tokio::test]
+async fn explicit_endpoints_override_discovery() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let h = op.handle();
+    let url = |e| h.url(e);
+    // Point the overrides at the real endpoints under another spelling (a trailing query),
+    // and prove they were used by the exact URLs the provider saw.
+    let mut auth = url(Endpoint::Authorization);
+    auth.set_query(Some("via=override"));
+    let mut token = url(Endpoint::Token);
+    token.set_query(Some("via=override"));
+    let mut ui = url(Endpoint::UserInfo);
+    ui.set_query(Some("via=override"));
+    let c = client(&op, &agent)
+        .configure(|c| {
+            c.par = oidc_desktop::ParMode::Never;
+            c.authorization_endpoint = Some(auth);
+            c.token_endpoint = Some(token);
+            c.userinfo_endpoint = Some(ui);
+            c.fetch_userinfo = true;
+        })
+        .build()
+        .unwrap();
+    c.authenticate().await.unwrap();
+    for e in [Endpoint::Authorization, Endpoint::Token, Endpoint::UserInfo] {
+        let r = &h.requests_to(e)[0];
+        assert_eq!(r.param("via"), Some("override"), "{e:?}: {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn on_error_reports_code_and_description() {
+    let op = op().await;
+    op.handle().add_fault(oidc_testop::Fault::IdTokenAudAltered);
+    let agent = HttpAgent::new();
+    let events = Arc::new(RecordingEvents::new());
+    let c = client(&op, &agent)
+        .events(events.clone() as Arc<dyn Events>)
+        .build()
+        .unwrap();
+    let e = c.authenticate().await.unwrap_err();
+    assert_eq!(e.code(), 912);
+    let ev = events.events();
+    assert!(ev.iter().any(|x| x.starts_with("error: 912 ")), "{ev:?}");
+}
