@@ -74,7 +74,14 @@ impl BrowserLauncher for SystemBrowser {
         if command == "system" {
             return open::that_detached(url).map_err(LaunchError::NoBrowser);
         }
-        // $BROWSER may list several commands separated by ':'; the first that starts wins.
+        // Only `$BROWSER` is a ':'-separated list of commands (the first that starts wins);
+        // an explicit template is one command, whatever colons its arguments contain
+        // (`--op http://…`, `C:\…`).
+        let from_env =
+            self.template.is_none() && std::env::var("BROWSER").is_ok_and(|b| b == command);
+        if !from_env {
+            return run_template(command, url);
+        }
         let mut last = None;
         for one in command.split(':').filter(|c| !c.trim().is_empty()) {
             match run_template(one, url) {
