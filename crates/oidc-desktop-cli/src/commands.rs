@@ -1,0 +1,743 @@
+//! The commands.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oidc_desktop::core::{
+    AccessToken, ClientSecret, GrantType, IdTokenString, Prompt, RefreshToken, ResponseMode,
+    ResponseType, SystemClock,
+};
+use oidc_desktop::jose::{
+    ExpectedIssuer, IdTokenClaims, IdTokenValidator, JwkSet, SigningKey, SkipChecks,
+    ValidationContext,
+};
+use oidc_desktop::reqwest_transport::{
+    Firewall, FirewallType, ProxySettings, ReqwestClientBuilder,
+};
+use oidc_desktop::testing::HttpAgent;
+use oidc_desktop::token::TokenTypeHint;
+use oidc_desktop::{
+    BrowserLauncher, ClientAuthChoice, LaunchError, OidcDesktop, OidcDesktopBuilder, Session,
+    SystemBrowser,
+};
+use serde_json::{Value, json};
+
+use crate::cache::Cache;
+use crate::cli::{
+    BrowserArgs, CacheArgs, ClientAuthArg, Command, DemoArgs, DeviceArgs, DiscoverArgs, GrantArg,
+    LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RefreshArgs, ResponseModeArg, RevokeArgs,
+    TokenHintArg, UserinfoArgs, ValidateArgs,
+};
+use crate::events::CliEvents;
+use crate::output::{CliError, Outcome};
+
+/// What every command needs to know about the invocation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    /// The output format.
+    pub(crate) format: OutputFormat,
+    /// `--show-secrets`.
+    pub(crate) show_secrets: bool,
+}
+
+impl Ctx {
+    fn text(&self) -> bool {
+        self.format == OutputFormat::Text
+    }
+}
+
+/// A cached session is reused while its tokens stay valid this much longer.
+const REUSE_MARGIN_SECS: i64 = 60;
+
+/// Runs one command.
+pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let makes_session = matches!(
+        command,
+        Command::Demo(_) | Command::Login(_) | Command::Refresh(_) | Command::Device(_)
+    );
+    if ctx.format == OutputFormat::ExecCredential && !makes_session {
+        return Err(CliError::usage(
+            "--output exec-credential needs a command that signs in (login, refresh, device, demo)",
+        ));
+    }
+    match command {
+        Command::Demo(a) => demo(&a, ctx).await,
+        Command::Login(a) => login(&a, ctx).await,
+        Command::Refresh(a) => refresh(&a, ctx).await,
+        Command::Device(a) => device(&a, ctx).await,
+        Command::Validate(a) => validate(&a, ctx).await,
+        Command::Userinfo(a) => userinfo(&a, ctx).await,
+        Command::Discover(a) => discover(&a, ctx).await,
+        Command::Logout(a) => logout(&a, ctx).await,
+        Command::Revoke(a) => revoke(&a, ctx).await,
+        Command::Agent(a) => crate::agent::run(&a).await,
+    }
+}
+
+/// Resolves when the user presses Ctrl-C (never, where signals cannot be watched).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs `fut`; Ctrl-C interrupts the client (the loopback port is freed) and cancels.
+async fn interruptible<T>(
+    client: &OidcDesktop,
+    fut: impl Future<Output = Result<T, oidc_desktop::Error>>,
+) -> Result<T, CliError> {
+    tokio::select! {
+        r = fut => r.map_err(CliError::from),
+        () = ctrl_c() => {
+            client.interrupt();
+            Err(CliError::cancelled())
+        }
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn lib_err(e: impl Into<oidc_desktop::Error>) -> CliError {
+    CliError::from(e.into())
+}
+
+/// The HTTP transport of `p`: CA file, proxy, secret masking in logs.
+fn transport(p: &ProviderArgs, ctx: &Ctx) -> Result<ReqwestClientBuilder, CliError> {
+    let mut b = ReqwestClientBuilder::new().mask_sensitive_data(!ctx.show_secrets);
+    if let Some(f) = &p.ca_file {
+        let pem = std::fs::read(f)
+            .map_err(|e| CliError::usage(format!("cannot read --ca-file {}: {e}", f.display())))?;
+        b = b.ssl_server_ca_certs(pem);
+    }
+    if let Some(proxy) = &p.proxy {
+        let u = oidc_desktop::core::url::Url::parse(proxy)
+            .map_err(|e| CliError::usage(format!("--proxy `{proxy}`: {e}")))?;
+        let host = u
+            .host_str()
+            .ok_or_else(|| CliError::usage(format!("--proxy `{proxy}` has no host")))?
+            .to_owned();
+        let user = (!u.username().is_empty()).then(|| u.username().to_owned());
+        let pass = u.password().unwrap_or_default().to_owned();
+        let port = u.port_or_known_default();
+        let socks = |kind: FirewallType| {
+            let mut f = Firewall::new(kind, host.clone(), port.unwrap_or(1080));
+            if let Some(user) = &user {
+                f = f.credentials(user.clone(), pass.clone());
+            }
+            f
+        };
+        b = match u.scheme() {
+            "http" | "https" => {
+                let mut s = ProxySettings::new(host.clone(), port.unwrap_or(80));
+                if let Some(user) = &user {
+                    s = s.basic_auth(user.clone(), pass.clone());
+                }
+                s.tls_to_proxy = u.scheme() == "https";
+                b.proxy(s)
+            }
+            "socks5" | "socks5h" => b.firewall(socks(FirewallType::Socks5)),
+            "socks4" => b.firewall(socks(FirewallType::Socks4)),
+            "socks4a" => b.firewall(socks(FirewallType::Socks4a)),
+            other => {
+                return Err(CliError::usage(format!(
+                    "--proxy: unsupported scheme `{other}` (http, https, socks4, socks4a, socks5)"
+                )));
+            }
+        };
+    }
+    Ok(b)
+}
+
+/// A builder for the provider and client of `p`, with every validation setting applied.
+fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktopBuilder, CliError> {
+    let mut b = match (&p.issuer, &p.discovery_url) {
+        (Some(i), None) => OidcDesktop::builder(i),
+        (None, Some(d)) => OidcDesktop::from_discovery_url(d),
+        _ => {
+            return Err(CliError::usage(
+                "the provider is missing: pass --issuer URL or --discovery-url URL",
+            ));
+        }
+    };
+    let client_id = match &p.client_id {
+        Some(c) => c.clone(),
+        None if need_client => {
+            return Err(CliError::usage(
+                "the client is missing: pass --client-id ID",
+            ));
+        }
+        // Discovery needs no client; the facade wants a non-empty id all the same.
+        None => "oidc-desktop".to_owned(),
+    };
+    b = b
+        .client_id(client_id)
+        .scope(&p.scope)
+        .transport(transport(p, ctx)?);
+    if let Some(s) = &p.client_secret {
+        b = b.client_secret(s.clone());
+    }
+    let private_key = match &p.private_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(format!("cannot read --private-key {}: {e}", path.display()))
+            })?;
+            let alg =
+                oidc_desktop::jose::Algorithm::parse(&p.private_key_alg).ok_or_else(|| {
+                    CliError::usage(format!("unknown --private-key-alg `{}`", p.private_key_alg))
+                })?;
+            let mut key =
+                SigningKey::from_pkcs8_pem(alg, &pem).map_err(|e| lib_err(e).into_usage())?;
+            if let Some(kid) = &p.private_key_kid {
+                key = key.with_kid(kid.clone());
+            }
+            Some(Arc::new(key))
+        }
+        None => None,
+    };
+    let auth = match p.client_auth {
+        None => ClientAuthChoice::Auto,
+        Some(ClientAuthArg::None) => ClientAuthChoice::None,
+        Some(ClientAuthArg::Basic) => ClientAuthChoice::Basic,
+        Some(ClientAuthArg::Post) => ClientAuthChoice::Post,
+        Some(ClientAuthArg::Jwt) => ClientAuthChoice::SecretJwt,
+        Some(ClientAuthArg::PrivateKeyJwt) => ClientAuthChoice::PrivateKeyJwt,
+    };
+    let timeout = Duration::from_secs(p.timeout);
+    let fetch_userinfo = p.userinfo;
+    let leeway = p.leeway;
+    let expected_issuer = p.expected_issuer.clone();
+    let expected_audience = p.expected_audience.clone();
+    let skip = p.verification_flags.map(SkipChecks::from_seed_flags);
+    if let Some(s) = skip
+        && s.insecure_signature
+    {
+        eprintln!("warning: --verification-flags 0x08 turns off ID token signature checks");
+    }
+    let par = match p.par {
+        crate::cli::ParArg::Auto => oidc_desktop::ParMode::Auto,
+        crate::cli::ParArg::WhenRequired => oidc_desktop::ParMode::WhenRequired,
+        crate::cli::ParArg::Always => oidc_desktop::ParMode::Always,
+        crate::cli::ParArg::Never => oidc_desktop::ParMode::Never,
+    };
+    Ok(b.configure(move |c| {
+        c.par = par;
+        c.client_auth = auth;
+        c.private_key = private_key;
+        c.timeout = timeout;
+        c.fetch_userinfo = fetch_userinfo;
+        c.leeway_secs = leeway;
+        c.expected_issuer = expected_issuer.map(ExpectedIssuer::Exact);
+        c.expected_audience = expected_audience;
+        if let Some(s) = skip {
+            c.skip_checks = s;
+        }
+    }))
+}
+
+fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
+    b.build().map_err(|e| {
+        let err = CliError::from(e);
+        if err.kind == "invalid_url" {
+            err.into_usage()
+        } else {
+            err
+        }
+    })
+}
+
+/// How the browser is opened.
+fn with_browser(
+    b: OidcDesktopBuilder,
+    args: &BrowserArgs,
+    events: Arc<CliEvents>,
+) -> OidcDesktopBuilder {
+    let port = args.redirect_port;
+    let path = args.redirect_path.clone();
+    let mut b = b.events(events).configure(move |c| {
+        c.loopback_port = port;
+        c.loopback_path = path;
+    });
+    if let Some(cmd) = &args.browser_command {
+        b = b.browser_command(cmd.clone());
+    }
+    b
+}
+
+fn session_outcome(session: Session, userinfo: Option<Value>, headline: &str) -> Outcome {
+    let who = session
+        .user()
+        .email
+        .or_else(|| session.user().sub.clone())
+        .unwrap_or_default();
+    Outcome::Session {
+        session: Box::new(session),
+        userinfo,
+        headline: format!("{headline} {who}").trim_end().to_owned(),
+    }
+}
+
+fn open_cache(
+    args: &CacheArgs,
+    client: &OidcDesktop,
+    p: &ProviderArgs,
+) -> Result<Option<Cache>, CliError> {
+    if !args.cache {
+        return Ok(None);
+    }
+    Cache::open(
+        args.cache_dir.as_deref(),
+        client.issuer().as_str(),
+        &client.config().client_id,
+        &p.scope,
+    )
+    .map(Some)
+}
+
+/// Whether a cached session can be handed out as it is.
+fn still_valid(s: &Session, ctx: &Ctx) -> bool {
+    let now = now_unix();
+    if s.access_token().is_none() || s.expires_within(now, REUSE_MARGIN_SECS) {
+        return false;
+    }
+    if ctx.format == OutputFormat::ExecCredential {
+        // kubectl gets the ID token: it must stay valid too.
+        return s
+            .claims()
+            .and_then(|c| c.exp)
+            .is_some_and(|exp| exp > now + REUSE_MARGIN_SECS);
+    }
+    true
+}
+
+/// UserInfo for a session restored from the cache, when `--userinfo` asks for it.
+async fn cached_userinfo(
+    client: &OidcDesktop,
+    s: &Session,
+    p: &ProviderArgs,
+) -> Result<Option<Value>, CliError> {
+    if !p.userinfo || s.userinfo().is_some() {
+        return Ok(None);
+    }
+    let (Some(at), Some(sub)) = (s.access_token(), s.claims().and_then(|c| c.sub.clone())) else {
+        return Ok(None);
+    };
+    let details = interruptible(client, client.request_user_info(at, &sub)).await?;
+    Ok(Some(Value::Object(details.json().clone())))
+}
+
+async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let events = Arc::new(CliEvents::new(ctx.text(), a.browser.no_browser));
+    let rt = match &a.response_type {
+        Some(t) => Some(ResponseType::parse(t).map_err(|e| lib_err(e).into_usage())?),
+        None => None,
+    };
+    let grant = match (a.grant, rt) {
+        (Some(GrantArg::Code), _) => GrantType::AuthorizationCode,
+        (Some(GrantArg::Implicit), _) => GrantType::Implicit,
+        (Some(GrantArg::Hybrid), _) => GrantType::Hybrid,
+        (None, Some(rt)) => rt.grant_type(),
+        (None, None) => GrantType::AuthorizationCode,
+    };
+    let mode = a.response_mode.map(|m| match m {
+        ResponseModeArg::Query => ResponseMode::Query,
+        ResponseModeArg::Fragment => ResponseMode::Fragment,
+        ResponseModeArg::FormPost => ResponseMode::FormPost,
+    });
+    let prompts: Vec<Prompt> = a
+        .prompt
+        .as_deref()
+        .map(|p| p.split_whitespace().map(Prompt::parse).collect())
+        .unwrap_or_default();
+    let (no_pkce, no_nonce) = (a.no_pkce, a.no_nonce);
+    let login_hint = a.login_hint.clone();
+    let max_age = a.max_age;
+    let params = a.params.clone();
+    let b = builder(&a.provider, ctx, true)?
+        .grant_type(grant)
+        .configure(move |c| {
+            c.response_type = rt;
+            c.response_mode = mode;
+            c.use_pkce = !no_pkce;
+            c.use_nonce = !no_nonce;
+            c.prompt = prompts;
+            c.login_hint = login_hint;
+            c.max_age = max_age;
+            c.extra_params = params;
+        });
+    let client = build(with_browser(b, &a.browser, events.clone()))?;
+    let cache = open_cache(&a.cache, &client, &a.provider)?;
+    if let Some(cache) = &cache
+        && let Some(mut s) = cache.load()
+    {
+        if still_valid(&s, ctx) {
+            tracing::info!(path = %cache.path().display(), "reusing the cached session");
+            if ctx.text() {
+                eprintln!("Using the cached session ({}).", cache.path().display());
+            }
+            let ui = cached_userinfo(&client, &s, &a.provider).await?;
+            return Ok(session_outcome(s, ui, "Signed in (cached) as"));
+        }
+        if s.refresh_token().is_some() {
+            if ctx.text() {
+                eprintln!("Refreshing the cached session…");
+            }
+            match interruptible(&client, client.refresh_session(&mut s)).await {
+                Ok(()) => {
+                    cache.save(&s)?;
+                    let ui = cached_userinfo(&client, &s, &a.provider).await?;
+                    return Ok(session_outcome(s, ui, "Signed in (refreshed) as"));
+                }
+                Err(e) if e.kind == "cancelled" => return Err(e),
+                Err(e) => {
+                    tracing::warn!(kind = %e.kind, "the cached session could not be refreshed: {}", e.message);
+                    if ctx.text() {
+                        eprintln!(
+                            "The cached session could not be refreshed ({}); signing in again.",
+                            e.kind
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let r = interruptible(&client, client.authenticate()).await;
+    events.done();
+    let session = r?;
+    if let Some(cache) = &cache {
+        cache.save(&session)?;
+    }
+    Ok(session_outcome(session, None, "Signed in as"))
+}
+
+fn original_claims(id_token: &str) -> Result<IdTokenClaims, CliError> {
+    oidc_desktop::jose::parse_unverified(id_token)
+        .map(|(_, c)| c)
+        .map_err(lib_err)
+}
+
+async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let client = build(builder(&a.provider, ctx, true)?)?;
+    let cache = open_cache(&a.cache, &client, &a.provider)?;
+    let original = a.id_token.as_deref().map(original_claims).transpose()?;
+    let session = match (&a.refresh_token, &cache) {
+        (Some(rt), _) => {
+            interruptible(
+                &client,
+                client.refresh(&RefreshToken::new(rt.clone()), original.as_ref()),
+            )
+            .await?
+        }
+        (None, Some(cache)) => {
+            let mut s = cache.load().ok_or_else(|| {
+                CliError::usage("no cached session to refresh: sign in with `login --cache` first")
+            })?;
+            match original {
+                // An explicit original ID token wins over the cached claims.
+                Some(o) => {
+                    let rt = s.refresh_token().cloned().ok_or_else(|| {
+                        CliError::usage("the cached session has no refresh token")
+                    })?;
+                    interruptible(&client, client.refresh(&rt, Some(&o))).await?
+                }
+                None => {
+                    interruptible(&client, client.refresh_session(&mut s)).await?;
+                    s
+                }
+            }
+        }
+        (None, None) => {
+            return Err(CliError::usage(
+                "pass --refresh-token T (or --cache to use the cached session's)",
+            ));
+        }
+    };
+    if let Some(cache) = &cache {
+        cache.save(&session)?;
+    }
+    Ok(session_outcome(session, None, "Refreshed the tokens of"))
+}
+
+async fn device(a: &DeviceArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let events = Arc::new(CliEvents::new(ctx.text(), false));
+    let client = build(builder(&a.provider, ctx, true)?.events(events.clone()))?;
+    let cache = open_cache(&a.cache, &client, &a.provider)?;
+    let r = interruptible(&client, client.authenticate_device()).await;
+    events.done();
+    let session = r?;
+    if let Some(cache) = &cache {
+        cache.save(&session)?;
+    }
+    Ok(session_outcome(session, None, "Signed in (device) as"))
+}
+
+/// Every asymmetric algorithm the validator knows; a JWKS file says which keys exist.
+const JWKS_FILE_ALGORITHMS: [&str; 10] = [
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+];
+
+async fn validate(a: &ValidateArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let claims = match &a.jwks_file {
+        Some(f) => {
+            let raw = std::fs::read(f).map_err(|e| {
+                CliError::usage(format!("cannot read --jwks-file {}: {e}", f.display()))
+            })?;
+            let keys = JwkSet::from_slice(&raw).map_err(lib_err)?;
+            let p = &a.provider;
+            let issuer = p
+                .expected_issuer
+                .clone()
+                .or_else(|| p.issuer.clone())
+                .ok_or_else(|| {
+                    CliError::usage("--jwks-file needs --issuer or --expected-issuer")
+                })?;
+            let client_id = p
+                .client_id
+                .clone()
+                .or_else(|| p.expected_audience.clone())
+                .ok_or_else(|| {
+                    CliError::usage("--jwks-file needs --client-id or --expected-audience")
+                })?;
+            let mut v = IdTokenValidator::new(issuer, client_id)
+                .algorithms_from_names(JWKS_FILE_ALGORITHMS)
+                .leeway(p.leeway);
+            if let Some(aud) = &p.expected_audience {
+                v = v.expected_audience(aud.clone());
+            }
+            if let Some(f) = p.verification_flags {
+                v = v.skip_checks(SkipChecks::from_seed_flags(f));
+            }
+            if let Some(s) = &p.client_secret {
+                v = v
+                    .algorithms_from_names(JWKS_FILE_ALGORITHMS.into_iter().chain(["HS256"]))
+                    .client_secret(ClientSecret::new(s.clone()));
+            }
+            let vctx = ValidationContext {
+                nonce: a.nonce.as_deref(),
+                ..Default::default()
+            };
+            v.validate(&a.id_token, &keys, &vctx, &SystemClock)
+                .map_err(lib_err)?
+                .claims
+        }
+        None => {
+            let client = build(builder(&a.provider, ctx, true)?)?;
+            interruptible(
+                &client,
+                client.validate_id_token(&a.id_token, a.nonce.as_deref()),
+            )
+            .await?
+        }
+    };
+    Ok(Outcome::Json {
+        value: json!({ "id_token_claims": claims.json() }),
+        title: "The ID token is valid. Its claims:".to_owned(),
+    })
+}
+
+async fn userinfo(a: &UserinfoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let client = build(builder(&a.provider, ctx, false)?)?;
+    let at = AccessToken::new(a.access_token.clone());
+    let expected = match (&a.sub, &a.id_token) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(t)) => Some(
+            original_claims(t)?
+                .sub
+                .ok_or_else(|| CliError::usage("the --id-token has no sub"))?,
+        ),
+        (None, None) => None,
+    };
+    let details = match expected {
+        Some(sub) => interruptible(&client, client.request_user_info(&at, &sub)).await?,
+        None => {
+            // No subject to compare with: learn it from the response itself (the facade
+            // always checks `sub`, so ask once with an impossible one), then fetch again
+            // with every check.
+            match client.request_user_info(&at, "").await {
+                Ok(d) => d,
+                Err(oidc_desktop::Error::Token(
+                    oidc_desktop::token::Error::UserInfoSubjectMismatch { found, .. },
+                )) => interruptible(&client, client.request_user_info(&at, &found)).await?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    Ok(Outcome::Json {
+        value: json!({ "userinfo": Value::Object(details.json().clone()) }),
+        title: "UserInfo:".to_owned(),
+    })
+}
+
+async fn discover(a: &DiscoverArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let client = build(builder(&a.provider, ctx, false)?)?;
+    let meta = interruptible(&client, client.discovery()).await?;
+    Ok(Outcome::Json {
+        value: meta.json().clone(),
+        title: format!("Discovery document of {}:", meta.issuer()),
+    })
+}
+
+async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let events = Arc::new(CliEvents::new(ctx.text(), a.browser.no_browser));
+    let b = builder(&a.provider, ctx, true)?;
+    let client = build(with_browser(b, &a.browser, events.clone()))?;
+    let cache = Cache::open(
+        a.cache_dir.as_deref(),
+        client.issuer().as_str(),
+        &client.config().client_id,
+        &a.provider.scope,
+    )?;
+    let cached = cache.load();
+    // The local sign-out happens whatever the provider says.
+    let cache_cleared = cache.remove()?;
+    let mut revoked = Vec::new();
+    if a.revoke {
+        let Some(s) = &cached else {
+            return Err(CliError::usage("--revoke: there is no cached session"));
+        };
+        if let Some(rt) = s.refresh_token() {
+            interruptible(
+                &client,
+                client.revoke(rt.secret(), Some(TokenTypeHint::RefreshToken)),
+            )
+            .await?;
+            revoked.push("refresh_token");
+        }
+        if let Some(at) = s.access_token() {
+            interruptible(
+                &client,
+                client.revoke(at.secret(), Some(TokenTypeHint::AccessToken)),
+            )
+            .await?;
+            revoked.push("access_token");
+        }
+    }
+    if a.end_session {
+        let hint = a
+            .id_token
+            .clone()
+            .map(IdTokenString::new)
+            .or_else(|| cached.as_ref().and_then(|s| s.id_token().cloned()));
+        let r = interruptible(&client, client.logout(hint.as_ref())).await;
+        events.done();
+        r?;
+    }
+    if ctx.text() && !cache_cleared {
+        eprintln!("There was no cached session for this issuer, client and scope.");
+    }
+    Ok(Outcome::Json {
+        value: json!({
+            "logged_out": true,
+            "cache_cleared": cache_cleared,
+            "revoked": revoked,
+            "end_session": a.end_session,
+        }),
+        title: "Signed out:".to_owned(),
+    })
+}
+
+async fn revoke(a: &RevokeArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let client = build(builder(&a.provider, ctx, true)?)?;
+    let hint = a.token_type_hint.map(|h| match h {
+        TokenHintArg::AccessToken => TokenTypeHint::AccessToken,
+        TokenHintArg::RefreshToken => TokenTypeHint::RefreshToken,
+    });
+    interruptible(&client, client.revoke(&a.token, hint)).await?;
+    Ok(Outcome::Json {
+        value: json!({ "revoked": true }),
+        title: "The token is revoked.".to_owned(),
+    })
+}
+
+/// Whether a graphical browser can plausibly be opened.
+fn has_display() -> bool {
+    if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty()) {
+        return true;
+    }
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
+/// The system browser, or the scripted agent when no browser can be started.
+struct BrowserOrAgent {
+    system: SystemBrowser,
+    agent: HttpAgent,
+    op: oidc_testop::OpHandle,
+}
+
+impl BrowserLauncher for BrowserOrAgent {
+    fn default_command(&self) -> String {
+        self.system.default_command()
+    }
+
+    fn launch(&self, url: &str, command: &str) -> Result<(), LaunchError> {
+        match self.system.launch(url, command) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                eprintln!("No browser could be opened ({e}); approving with the scripted agent.");
+                self.op.set_login_mode(oidc_testop::LoginMode::AutoApprove);
+                self.agent.launch(url, "scripted-agent")
+            }
+        }
+    }
+}
+
+async fn demo(a: &DemoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    let headless = a.headless || (a.browser_command.is_none() && !a.no_browser && !has_display());
+    let login = if headless || a.browser_command.is_some() {
+        oidc_testop::LoginMode::AutoApprove
+    } else {
+        oidc_testop::LoginMode::LoginPage
+    };
+    let op = oidc_testop::TestOp::start(oidc_testop::OpConfig::default().login(login))
+        .await
+        .map_err(|e| CliError::other("demo_provider", crate::output::chain(&e)))?;
+    if ctx.text() {
+        eprintln!(
+            "Started the demo OpenID Provider at {} (a TEST provider with public test keys).",
+            op.issuer()
+        );
+        if login == oidc_testop::LoginMode::LoginPage {
+            eprintln!("Sign in as `jane` with any password, then choose Allow.");
+        } else if headless {
+            eprintln!("Signing in as `jane` with the scripted agent (--headless).");
+        }
+    }
+    let events = Arc::new(CliEvents::new(ctx.text(), a.no_browser));
+    let timeout = Duration::from_secs(a.timeout);
+    let mut b = OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .scope("openid profile email")
+        .events(events.clone())
+        .configure(move |c| {
+            c.fetch_userinfo = true;
+            c.timeout = timeout;
+        });
+    if headless {
+        b = b.browser(Arc::new(HttpAgent::new()));
+    } else if let Some(cmd) = &a.browser_command {
+        b = b.browser_command(cmd.clone());
+    } else if !a.no_browser {
+        b = b.browser(Arc::new(BrowserOrAgent {
+            system: SystemBrowser::new(),
+            agent: HttpAgent::new(),
+            op: op.handle(),
+        }));
+    }
+    let client = build(b)?;
+    let r = interruptible(&client, client.authenticate()).await;
+    events.done();
+    let session = r?;
+    Ok(session_outcome(
+        session,
+        None,
+        "Demo complete: signed in, every check passed, as",
+    ))
+}

@@ -1,0 +1,179 @@
+//! The `oidc-desktop` command-line tool: sign in with any OpenID Connect provider from a
+//! terminal or a script, the RFC 8252 way (system browser, loopback redirect on 127.0.0.1,
+//! PKCE, fully validated ID token), on top of the [`oidc_desktop`] facade.
+//!
+//! The command line, its output formats, exit statuses and error codes are a contract,
+//! documented in `docs/CLI.md`:
+//!
+//! - `--output json` (the default when stdout is not a terminal) prints exactly one JSON
+//!   object on stdout: the session (`access_token`, `token_type`, `expires_at`,
+//!   `refresh_token`, `id_token`, `scope`, `id_token_claims`, `userinfo`) or
+//!   `{"error":{"code":…,"kind":…,"message":…}}`;
+//! - `--output text` (the default on a terminal) prints a summary, tokens masked unless
+//!   `--show-secrets`;
+//! - `--output exec-credential` prints a kubectl `ExecCredential` carrying the ID token.
+//!
+//! Exit status: 0 success, 1 the operation failed or was refused, 2 usage error,
+//! 130 cancelled with Ctrl-C.
+//!
+//! The binary is a one-line `main` calling [`main_entry`].
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: stdout carries the result, stderr the progress"
+)]
+
+mod agent;
+mod cache;
+mod cli;
+mod commands;
+mod events;
+mod logging;
+mod output;
+
+use std::ffi::OsString;
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::output::CliError;
+
+/// Runs the tool with the process's arguments and returns its exit status.
+pub fn main_entry() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let hinted = output_hint(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return usage_exit(&e, hinted),
+    };
+    let format = cli.global.output.unwrap_or_else(default_format);
+    logging::init(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let err = CliError::other("runtime", format!("cannot start the async runtime: {e}"));
+            output::print_error(&err, format);
+            return ExitCode::from(err.exit);
+        }
+    };
+    let ctx = commands::Ctx {
+        format,
+        show_secrets: cli.global.show_secrets,
+    };
+    let result = runtime.block_on(commands::run(cli.command, &ctx));
+    let code = match result {
+        Ok(outcome) => match output::print_outcome(&outcome, &ctx) {
+            Ok(()) => 0,
+            Err(err) => {
+                output::print_error(&err, format);
+                err.exit
+            }
+        },
+        Err(err) => {
+            output::print_error(&err, format);
+            err.exit
+        }
+    };
+    // Do not wait for tasks the runtime may still hold (a browser child's reaper, a
+    // keep-alive connection): the result is out.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
+
+fn default_format() -> OutputFormat {
+    if std::io::stdout().is_terminal() {
+        OutputFormat::Text
+    } else {
+        OutputFormat::Json
+    }
+}
+
+/// The output format the arguments ask for, read before clap parses them (so that clap's
+/// own usage errors can be reported in the same format).
+fn output_hint(args: &[OsString]) -> OutputFormat {
+    let mut format = None;
+    let mut iter = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = iter.next() {
+        if a == "--" {
+            break;
+        }
+        let value = if a == "--output" || a == "-o" {
+            iter.next().map(std::borrow::Cow::into_owned)
+        } else if let Some(v) = a.strip_prefix("--output=") {
+            Some(v.to_owned())
+        } else {
+            a.strip_prefix("-o")
+                .filter(|v| !v.is_empty())
+                .map(|v| v.trim_start_matches('=').to_owned())
+        };
+        match value.as_deref() {
+            Some("json") => format = Some(OutputFormat::Json),
+            Some("text") => format = Some(OutputFormat::Text),
+            Some("exec-credential") => format = Some(OutputFormat::ExecCredential),
+            _ => {}
+        }
+    }
+    format.unwrap_or_else(default_format)
+}
+
+fn usage_exit(e: &clap::Error, format: OutputFormat) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) && e.exit_code() == 0
+    {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    // clap's own message always goes to stderr; in JSON modes stdout still gets its one object.
+    let _ = e.print();
+    let rendered = e.render().to_string();
+    let message = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_owned();
+    let err = CliError::usage(message);
+    if format != OutputFormat::Text {
+        output::print_error_json(&err);
+    }
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(args: &[&str]) -> OutputFormat {
+        let v: Vec<OsString> = args.iter().map(OsString::from).collect();
+        output_hint(&v)
+    }
+
+    #[test]
+    fn the_output_hint_reads_every_spelling() {
+        assert_eq!(
+            hint(&["x", "login", "--output", "text"]),
+            OutputFormat::Text
+        );
+        assert_eq!(hint(&["x", "--output=json", "login"]), OutputFormat::Json);
+        assert_eq!(
+            hint(&["x", "-o", "exec-credential"]),
+            OutputFormat::ExecCredential
+        );
+        assert_eq!(hint(&["x", "-otext"]), OutputFormat::Text);
+        assert_eq!(
+            hint(&["x", "--", "-o", "text", "--output", "json"]),
+            default_format()
+        );
+    }
+}
