@@ -177,6 +177,25 @@ impl std::fmt::Debug for Firewall {
     }
 }
 
+/// A revocation check mode (the seed's `SSLCheckCRL` and `SSLCheckOCSP` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RevocationCheck {
+    /// No check (`0`, default).
+    #[default]
+    Off,
+    /// Check; a certificate whose status is unknown (no configured CRL is from its
+    /// issuer) is accepted, a revoked one is refused (`1`).
+    IfAvailable,
+    /// Check; a certificate whose status is unknown is refused as well as a revoked one
+    /// (`2`).
+    Required,
+}
+
+/// The TCP keep-alive default: the one reqwest applies (`SO_KEEPALIVE` on, 15 s idle,
+/// 15 s between probes).
+const REQWEST_TCP_KEEPALIVE: Duration = Duration::from_secs(15);
+
 /// Builds a [`ReqwestClient`]. Every option is named after the seed setting it answers.
 #[must_use]
 pub struct ReqwestClientBuilder {
@@ -204,6 +223,11 @@ pub struct ReqwestClientBuilder {
     compression: bool,
     http2: bool,
     keep_alive: bool,
+    tcp_keepalive: Option<Duration>,
+    tcp_keepalive_interval: Option<Duration>,
+    crls: Vec<Vec<u8>>,
+    check_crl: RevocationCheck,
+    check_ocsp: RevocationCheck,
     local_address: Option<IpAddr>,
     ip_preference: IpPreference,
     max_response_size: usize,
@@ -237,6 +261,11 @@ impl Default for ReqwestClientBuilder {
             compression: true,
             http2: true,
             keep_alive: true,
+            tcp_keepalive: Some(REQWEST_TCP_KEEPALIVE),
+            tcp_keepalive_interval: Some(REQWEST_TCP_KEEPALIVE),
+            crls: Vec::new(),
+            check_crl: RevocationCheck::Off,
+            check_ocsp: RevocationCheck::Off,
             local_address: None,
             ip_preference: IpPreference::System,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
@@ -254,6 +283,12 @@ impl std::fmt::Debug for ReqwestClientBuilder {
             .field("firewall", &self.firewall)
             .field("follow_redirects", &self.follow_redirects)
             .field("max_response_size", &self.max_response_size)
+            .field("keep_alive", &self.keep_alive)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .field("tcp_keepalive_interval", &self.tcp_keepalive_interval)
+            .field("crls", &self.crls.len())
+            .field("check_crl", &self.check_crl)
+            .field("check_ocsp", &self.check_ocsp)
             .field(
                 "dangerous_accept_invalid_certs",
                 &self.dangerous_accept_invalid_certs,
@@ -461,6 +496,76 @@ impl ReqwestClientBuilder {
         self
     }
 
+    /// TCP keep-alive probes on every connection (the seed's `TCPKeepAlive` with
+    /// `KeepAliveTime`): `Some(idle)` sets `SO_KEEPALIVE` and sends the first probe after
+    /// `idle` without traffic (`TCP_KEEPIDLE`); `None` leaves `SO_KEEPALIVE` off (unless
+    /// [`Self::tcp_keepalive_interval`] is set afterwards, which turns it on as in the seed).
+    ///
+    /// The default is reqwest's: on, 15 s idle, 15 s between probes (the seed's default is
+    /// off, but a 15 s probe keeps NAT and firewall state alive during a sign-in). Not to be
+    /// confused with [`Self::keep_alive`], the HTTP connection reuse.
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.tcp_keepalive = idle;
+        if idle.is_none() {
+            self.tcp_keepalive_interval = None;
+        }
+        self
+    }
+
+    /// The time between unanswered keep-alive probes (the seed's `KeepAliveInterval`,
+    /// `TCP_KEEPINTVL`; ignored on macOS like in the seed). Setting it turns
+    /// `SO_KEEPALIVE` on, as the seed does, with the system's idle time if
+    /// [`Self::tcp_keepalive`] was `None`.
+    pub fn tcp_keepalive_interval(mut self, interval: Duration) -> Self {
+        self.tcp_keepalive_interval = Some(interval);
+        self
+    }
+
+    /// The configured TCP keep-alive: `(idle, interval)`, `(None, None)` when off.
+    pub fn tcp_keepalive_settings(&self) -> (Option<Duration>, Option<Duration>) {
+        (self.tcp_keepalive, self.tcp_keepalive_interval)
+    }
+
+    /// Certificate revocation lists to check server certificates against, for
+    /// [`Self::ssl_check_crl`]: each item is a PEM text (one or more `X509 CRL` blocks) or
+    /// one DER CRL. CRLs are only read from here; unlike the seed, this client does not
+    /// download them from the certificate's distribution points.
+    pub fn ssl_crls<I, B>(mut self, crls: I) -> Self
+    where
+        I: IntoIterator<Item = B>,
+        B: Into<Vec<u8>>,
+    {
+        self.crls.extend(crls.into_iter().map(Into::into));
+        self
+    }
+
+    /// Check the server certificate against the CRLs of [`Self::ssl_crls`] (the seed's
+    /// `SSLCheckCRL`: `0` [`RevocationCheck::Off`], `1` [`RevocationCheck::IfAvailable`],
+    /// `2` [`RevocationCheck::Required`]). Only the server's own (end-entity)
+    /// certificate is checked, as in the seed; an expired CRL is still used.
+    ///
+    /// When on, the chain is verified by rustls' webpki verifier instead of the platform
+    /// verifier, because only webpki takes CRLs: the trusted roots are then the
+    /// configured CA certificates plus, with [`Self::platform_roots`] on (the default),
+    /// the system's root store as read by `rustls-native-certs`. Platform-only policies
+    /// (e.g. Windows' or macOS' own distrust lists) do not apply in this mode.
+    ///
+    /// `build()` fails with [`Error::NoCrl`] when a check is asked for without a CRL.
+    pub fn ssl_check_crl(mut self, mode: RevocationCheck) -> Self {
+        self.check_crl = mode;
+        self
+    }
+
+    /// OCSP checking (the seed's `SSLCheckOCSP`). **Not supported**: rustls neither
+    /// fetches nor verifies OCSP responses, so any mode other than
+    /// [`RevocationCheck::Off`] makes `build()` fail with [`Error::OcspUnsupported`]
+    /// rather than silently skipping the check. Use [`Self::ssl_crls`] with
+    /// [`Self::ssl_check_crl`].
+    pub fn ssl_check_ocsp(mut self, mode: RevocationCheck) -> Self {
+        self.check_ocsp = mode;
+        self
+    }
+
     /// The local address to connect from (the seed's `LocalHost`).
     pub fn local_address(mut self, addr: IpAddr) -> Self {
         self.local_address = Some(addr);
@@ -522,7 +627,12 @@ impl ReqwestClientBuilder {
                 });
             }
         }
-        let inner: Arc<dyn ServerCertVerifier> = if self.platform_roots {
+        if self.check_ocsp != RevocationCheck::Off {
+            return Err(Error::OcspUnsupported);
+        }
+        let inner: Arc<dyn ServerCertVerifier> = if self.check_crl != RevocationCheck::Off {
+            self.crl_verifier(extra, provider)?
+        } else if self.platform_roots {
             let v = if extra.is_empty() {
                 rustls_platform_verifier::Verifier::new(provider.clone())
             } else {
@@ -545,6 +655,67 @@ impl ReqwestClientBuilder {
             callback: self.on_ssl_server_authentication.clone(),
             dangerous_accept_invalid_certs: self.dangerous_accept_invalid_certs,
         }))
+    }
+
+    /// The webpki verifier with the configured CRLs (see [`Self::ssl_check_crl`]).
+    fn crl_verifier(
+        &self,
+        extra: Vec<rustls::pki_types::CertificateDer<'static>>,
+        provider: &Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Arc<dyn ServerCertVerifier>, Error> {
+        use rustls::pki_types::CertificateRevocationListDer;
+        let mut crls = Vec::new();
+        for (index, blob) in self.crls.iter().enumerate() {
+            if blob.trim_ascii_start().starts_with(b"-----BEGIN") {
+                let parsed: Vec<_> = CertificateRevocationListDer::pem_slice_iter(blob)
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| Error::InvalidCrl { index })?;
+                if parsed.is_empty() {
+                    return Err(Error::InvalidCrl { index });
+                }
+                crls.extend(parsed);
+            } else {
+                crls.push(CertificateRevocationListDer::from(blob.clone()));
+            }
+        }
+        if crls.is_empty() {
+            return Err(Error::NoCrl);
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in extra {
+            roots.add(cert).map_err(Error::TlsConfig)?;
+        }
+        if self.platform_roots {
+            let native = rustls_native_certs::load_native_certs();
+            for e in &native.errors {
+                tracing::warn!(error = %e, "cannot read some of the system's root certificates");
+            }
+            let (added, ignored) = roots.add_parsable_certificates(native.certs);
+            tracing::debug!(added, ignored, "system roots loaded for CRL checking");
+        }
+        let roots = Arc::new(roots);
+        let verifier = |crls: Vec<CertificateRevocationListDer<'static>>| {
+            let mut builder =
+                WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .with_crls(crls)
+                    .only_check_end_entity_revocation();
+            if self.check_crl == RevocationCheck::IfAvailable {
+                builder = builder.allow_unknown_revocation_status();
+            }
+            builder.build()
+        };
+        match verifier(crls.clone()) {
+            Ok(v) => Ok(v),
+            Err(rustls::client::VerifierBuilderError::InvalidCrl(_)) => {
+                // Say which one: the first that does not build on its own.
+                let index = crls
+                    .iter()
+                    .position(|crl| verifier(vec![crl.clone()]).is_err())
+                    .unwrap_or(0);
+                Err(Error::InvalidCrl { index })
+            }
+            Err(e) => Err(Error::TlsConfig(rustls::Error::General(e.to_string()))),
+        }
     }
 
     fn tls_config(&self) -> Result<rustls::ClientConfig, Error> {
@@ -675,17 +846,36 @@ impl ReqwestClientBuilder {
     pub fn build(self) -> Result<ReqwestClient, Error> {
         let tls = self.tls_config()?;
         let headers = self.default_headers()?;
+        // The client decodes gzip and deflate itself (to count the bytes received), so it
+        // asks for them itself, unless `other_headers` already says what to accept.
+        let offer_compression =
+            self.compression && !headers.contains_key(http::header::ACCEPT_ENCODING);
+        let mut client_headers = headers.clone();
+        if offer_compression {
+            client_headers.insert(
+                http::header::ACCEPT_ENCODING,
+                HeaderValue::from_static("gzip, deflate"),
+            );
+        }
         let user_agent =
             HeaderValue::from_str(&self.user_agent).map_err(|_| Error::InvalidUserAgent)?;
         let mut b = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .tls_info(true)
             .user_agent(user_agent.clone())
-            .default_headers(headers.clone())
-            .gzip(self.compression)
-            .deflate(self.compression)
+            .default_headers(client_headers)
+            // Decoded by the client itself, so that it can count the bytes on the wire.
+            .gzip(false)
+            .deflate(false)
+            .tcp_keepalive(self.tcp_keepalive)
+            .tcp_keepalive_interval(self.tcp_keepalive_interval)
             .referer(false)
             .redirect(self.redirect_policy());
+        if self.tcp_keepalive.is_none() && self.tcp_keepalive_interval.is_none() {
+            // Any keep-alive value left set (reqwest defaults to 3 retries) would turn
+            // SO_KEEPALIVE back on.
+            b = b.tcp_keepalive_retries(None);
+        }
         if !self.timeout.is_zero() {
             b = if self.absolute_timeout {
                 b.timeout(self.timeout)
@@ -717,7 +907,7 @@ impl ReqwestClientBuilder {
         let client = b.build().map_err(Error::Build)?;
         let mut sent = Vec::new();
         sent.push(("user-agent".to_owned(), self.user_agent.clone()));
-        if self.compression {
+        if offer_compression {
             sent.push(("accept-encoding".to_owned(), "gzip, deflate".to_owned()));
         }
         for (n, v) in &headers {
@@ -728,7 +918,12 @@ impl ReqwestClientBuilder {
         }
         Ok(ReqwestClient::from_parts(
             client,
-            Shared::new(self.max_response_size, self.mask_sensitive_data, sent),
+            Shared::new(
+                self.max_response_size,
+                self.mask_sensitive_data,
+                self.compression,
+                sent,
+            ),
         ))
     }
 

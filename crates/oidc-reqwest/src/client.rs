@@ -1,5 +1,6 @@
 //! The client and the diagnostics of the last exchange.
 
+use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use oidc_core::{HttpClient, HttpError, HttpErrorKind, HttpFuture, HttpRequest, HttpResponse};
@@ -44,6 +45,12 @@ pub struct Exchange {
     pub received_headers: Vec<(String, String)>,
     /// The response body as text (lossy UTF-8), masked.
     pub received_body: String,
+    /// The number of response body bytes received (the seed's `BytesTransferred`): the
+    /// body as it came over the connection, *before* gzip/deflate decoding, so for a
+    /// compressed response it is the compressed size. Chunked transfer framing (chunk
+    /// sizes and CRLFs) and the headers are not counted. When a transfer stops early
+    /// (size limit, error) it is the count up to that point.
+    pub bytes_transferred: u64,
     /// TLS details, for https.
     pub tls: Option<TlsDetails>,
     /// The transport error, if the exchange failed.
@@ -53,6 +60,7 @@ pub struct Exchange {
 pub(crate) struct Shared {
     max_response_size: usize,
     mask: bool,
+    decompress: bool,
     default_sent_headers: Vec<(String, String)>,
     last: Mutex<Option<Exchange>>,
 }
@@ -61,11 +69,13 @@ impl Shared {
     pub(crate) fn new(
         max_response_size: usize,
         mask: bool,
+        decompress: bool,
         default_sent_headers: Vec<(String, String)>,
     ) -> Self {
         Self {
             max_response_size,
             mask,
+            decompress,
             default_sent_headers,
             last: Mutex::new(None),
         }
@@ -262,17 +272,54 @@ impl ReqwestClient {
         if resp.content_length().is_some_and(|len| len > limit as u64) {
             return Err(too_large());
         }
+        let decode_error = |e: std::io::Error| {
+            HttpError::new(HttpErrorKind::Other)
+                .with_url(&url_str)
+                .with_source(e)
+        };
+        let mut decoder = if self.shared.decompress {
+            Decoder::for_encoding(resp.headers())
+        } else {
+            None
+        };
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > limit {
-                        return Err(too_large());
+                    exchange.bytes_transferred += chunk.len() as u64;
+                    match &mut decoder {
+                        // Fed in small pieces so that a compression bomb cannot grow the
+                        // output far past the limit before it is checked.
+                        Some(d) => {
+                            for piece in chunk.chunks(1024) {
+                                d.write_all(piece).map_err(decode_error)?;
+                                if d.decoded_len() > limit {
+                                    return Err(too_large());
+                                }
+                            }
+                        }
+                        None => {
+                            if body.len() + chunk.len() > limit {
+                                return Err(too_large());
+                            }
+                            body.extend_from_slice(&chunk);
+                        }
                     }
-                    body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => return Err(map_reqwest_error(e, &url_str)),
+            }
+        }
+        let mut headers = resp.headers().clone();
+        if let Some(d) = decoder {
+            // A body-less response (HEAD, 204, 304) keeps its headers as they are.
+            if exchange.bytes_transferred > 0 {
+                body = d.finish().map_err(decode_error)?;
+                if body.len() > limit {
+                    return Err(too_large());
+                }
+                headers.remove(http::header::CONTENT_ENCODING);
+                headers.remove(http::header::CONTENT_LENGTH);
             }
         }
 
@@ -280,7 +327,7 @@ impl ReqwestClient {
             .status(status)
             .version(resp.version());
         if let Some(h) = builder.headers_mut() {
-            *h = resp.headers().clone();
+            *h = headers;
         }
         let resp_ct = resp
             .headers()
@@ -293,6 +340,45 @@ impl ReqwestClient {
                 .with_url(&url_str)
                 .with_source(e)
         })
+    }
+}
+
+/// A streaming gzip or deflate (zlib) decoder for a response body.
+enum Decoder {
+    Gzip(flate2::write::GzDecoder<Vec<u8>>),
+    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
+}
+
+impl Decoder {
+    /// The decoder for the response's `Content-Encoding`, if it is one we offered.
+    fn for_encoding(headers: &http::HeaderMap) -> Option<Self> {
+        let value = headers.get(http::header::CONTENT_ENCODING)?.to_str().ok()?;
+        match value.trim().to_ascii_lowercase().as_str() {
+            "gzip" | "x-gzip" => Some(Self::Gzip(flate2::write::GzDecoder::new(Vec::new()))),
+            "deflate" => Some(Self::Deflate(flate2::write::ZlibDecoder::new(Vec::new()))),
+            _ => None,
+        }
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Self::Gzip(d) => d.write_all(data),
+            Self::Deflate(d) => d.write_all(data),
+        }
+    }
+
+    fn decoded_len(&self) -> usize {
+        match self {
+            Self::Gzip(d) => d.get_ref().len(),
+            Self::Deflate(d) => d.get_ref().len(),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Self::Gzip(d) => d.finish(),
+            Self::Deflate(d) => d.finish(),
+        }
     }
 }
 

@@ -16,6 +16,23 @@ pub enum Error {
         /// Which setting held it (e.g. "ssl_server_ca_certs").
         what: &'static str,
     },
+    /// A CRL of `ssl_crls` is neither a PEM `X509 CRL` block nor a DER CRL that rustls
+    /// accepts.
+    #[error("ssl_crls: CRL number {index} is not a valid PEM or DER certificate revocation list")]
+    InvalidCrl {
+        /// The 0-based position of the CRL in the order they were added.
+        index: usize,
+    },
+    /// `ssl_check_crl` asks for a CRL check but `ssl_crls` holds no CRL: this client does
+    /// not download CRLs from the distribution points, so there would be nothing to check.
+    #[error("ssl_check_crl is on but no CRL was given with ssl_crls (CRLs are not downloaded)")]
+    NoCrl,
+    /// `ssl_check_ocsp` was turned on: rustls does not check OCSP, so the check cannot be
+    /// honoured and the client refuses to pretend it does.
+    #[error(
+        "ssl_check_ocsp is not supported: rustls does not check OCSP responses; use ssl_crls with ssl_check_crl instead"
+    )]
+    OcspUnsupported,
     /// The client private key did not parse.
     #[error("ssl_cert: the private key is not a valid PEM (PKCS#8, PKCS#1 or SEC1) key")]
     InvalidPrivateKey,
@@ -107,6 +124,9 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidCertificate { .. } => "invalid_certificate",
+            Error::InvalidCrl { .. } => "invalid_crl",
+            Error::NoCrl => "no_crl",
+            Error::OcspUnsupported => "ocsp_unsupported",
             Error::InvalidPrivateKey => "invalid_private_key",
             Error::NoCaFile { .. } => "no_ca_file",
             Error::File { .. } => "file_error",
@@ -134,6 +154,9 @@ impl Error {
             Error::TlsConfig(_)
             | Error::InvalidCertificate { .. }
             | Error::InvalidPrivateKey
+            | Error::InvalidCrl { .. }
+            | Error::NoCrl
+            | Error::OcspUnsupported
             | Error::InvalidPin => HttpErrorKind::Tls,
             _ => HttpErrorKind::InvalidRequest,
         }

@@ -18,10 +18,12 @@
 //! | `follow_redirects`, `MaxRedirectAttempts`, `on_redirect` | [`follow_redirects`](ReqwestClientBuilder::follow_redirects), [`max_redirect_attempts`](ReqwestClientBuilder::max_redirect_attempts), [`on_redirect`](ReqwestClientBuilder::on_redirect) |
 //! | `UserAgent`, `other_headers` | [`user_agent`](ReqwestClientBuilder::user_agent), [`other_headers`](ReqwestClientBuilder::other_headers) |
 //! | `AllowHTTPCompression`, `HTTPVersion`, `KeepAlive` | [`compression`](ReqwestClientBuilder::compression), [`http2`](ReqwestClientBuilder::http2), [`keep_alive`](ReqwestClientBuilder::keep_alive) |
+//! | `TCPKeepAlive`, `KeepAliveTime`, `KeepAliveInterval` | [`tcp_keepalive`](ReqwestClientBuilder::tcp_keepalive), [`tcp_keepalive_interval`](ReqwestClientBuilder::tcp_keepalive_interval) |
+//! | `SSLCheckCRL` (with app-supplied CRLs), `SSLCheckOCSP` (refused: unsupported) | [`ssl_crls`](ReqwestClientBuilder::ssl_crls), [`ssl_check_crl`](ReqwestClientBuilder::ssl_check_crl), [`ssl_check_ocsp`](ReqwestClientBuilder::ssl_check_ocsp) |
 //! | `LocalHost`, `UseIPv6` | [`local_address`](ReqwestClientBuilder::local_address), [`ip_preference`](ReqwestClientBuilder::ip_preference) |
 //! | `TransferredDataLimit` | [`max_response_size`](ReqwestClientBuilder::max_response_size) (default 4 MiB, enforced while streaming) |
 //! | `MaskSensitiveData` | [`mask_sensitive_data`](ReqwestClientBuilder::mask_sensitive_data) |
-//! | `StatusCode`, `StatusLine`, `SentHeaders`, `TransferredHeaders`, `TransferredData`, `ssl_server_cert_*`, `SSLNegotiatedVersion` | [`ReqwestClient::last_exchange`] |
+//! | `StatusCode`, `StatusLine`, `SentHeaders`, `TransferredHeaders`, `TransferredData`, `BytesTransferred`, `ssl_server_cert_*`, `SSLNegotiatedVersion` | [`ReqwestClient::last_exchange`] |
 //!
 //! Logging goes through `tracing` at the seed's levels: `info` has the URL and status,
 //! `debug` the headers, `trace` the bodies (masked unless masking is off).
@@ -57,7 +59,7 @@ mod tls;
 pub use builder::{
     DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
     Firewall, FirewallType, FollowRedirects, ProxyAuthScheme, ProxySettings, RedirectCallback,
-    ReqwestClientBuilder,
+    ReqwestClientBuilder, RevocationCheck,
 };
 pub use client::{Exchange, ReqwestClient, TlsDetails};
 pub use dns::IpPreference;

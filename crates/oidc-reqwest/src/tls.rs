@@ -88,6 +88,9 @@ impl std::fmt::Debug for CertPin {
 
 /// Details of a server certificate (the seed's `ssl_server_cert_*` and the event
 /// parameters of `on_ssl_server_authentication`).
+///
+/// Everything is read once from the DER encoding; a field the DER does not hold (or a
+/// DER that does not parse) reads as the seed's default: `""` or `0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerCertificate {
     der: Vec<u8>,
@@ -95,11 +98,223 @@ pub struct PeerCertificate {
     issuer: String,
     not_before: Option<i64>,
     not_after: Option<i64>,
+    details: CertDetails,
+}
+
+/// The parsed fields behind the `ssl_server_cert_*` accessors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct CertDetails {
+    serial_number: String,
+    signature_algorithm: String,
+    public_key_algorithm: String,
+    public_key_length: u32,
+    public_key_der: Vec<u8>,
+    version: u8,
+    subject_alt_names: String,
+    extended_key_usage: String,
+    usage_flags: u32,
+}
+
+/// The seed's `ssl_server_cert_usage_flags` bits and their `ssl_server_cert_usage` text,
+/// in X.509 KeyUsage bit order (bit 0, `digitalSignature`, is `0x80`).
+const USAGE_FLAGS: [(u32, &str); 9] = [
+    (0x80, "Digital Signature"),
+    (0x40, "Non-Repudiation"),
+    (0x20, "Key Encipherment"),
+    (0x10, "Data Encipherment"),
+    (0x08, "Key Agreement"),
+    (0x04, "Certificate Signing"),
+    (0x02, "CRL Signing"),
+    (0x01, "Encipher Only"),
+    (0x8000, "Decipher Only"),
+];
+
+fn signature_algorithm_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        _ => return None,
+    })
+}
+
+/// `(name, bits)` of a named elliptic curve.
+fn curve(oid: &str) -> Option<(&'static str, u32)> {
+    Some(match oid {
+        "1.2.840.10045.3.1.7" => ("P-256", 256),
+        "1.3.132.0.34" => ("P-384", 384),
+        "1.3.132.0.35" => ("P-521", 521),
+        "1.3.132.0.10" => ("secp256k1", 256),
+        _ => return None,
+    })
+}
+
+/// The bit length of an RSA modulus, from the DER `RSAPublicKey` of a SubjectPublicKeyInfo.
+fn rsa_modulus_bits(key: &[u8]) -> u32 {
+    use x509_cert::der::{Reader as _, SliceReader, asn1::UintRef};
+    let Ok(mut reader) = SliceReader::new(key) else {
+        return 0;
+    };
+    reader
+        .sequence(|r| {
+            let n: UintRef<'_> = r.decode()?;
+            let _e: UintRef<'_> = r.decode()?;
+            Ok(bit_length(n.as_bytes()))
+        })
+        .unwrap_or(0)
+}
+
+/// The bit length of a big-endian unsigned integer without leading zero bytes.
+fn bit_length(bytes: &[u8]) -> u32 {
+    match bytes.first() {
+        None => 0,
+        Some(first) => {
+            let rest = u32::try_from(bytes.len() - 1).unwrap_or(u32::MAX / 16);
+            rest * 8 + (8 - first.leading_zeros())
+        }
+    }
+}
+
+impl CertDetails {
+    fn parse(cert: &x509_cert::Certificate) -> Self {
+        use x509_cert::der::{Decode as _, Encode as _};
+        use x509_cert::ext::pkix::name::GeneralName;
+        use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, SubjectAltName};
+
+        let tbs = &cert.tbs_certificate;
+        let sig_oid = cert.signature_algorithm.oid.to_string();
+        let spki = &tbs.subject_public_key_info;
+        let key_oid = spki.algorithm.oid.to_string();
+        let key_bytes = spki.subject_public_key.raw_bytes();
+        let (public_key_algorithm, public_key_length) = match key_oid.as_str() {
+            "1.2.840.113549.1.1.1" => ("RSA".to_owned(), rsa_modulus_bits(key_bytes)),
+            "1.2.840.113549.1.1.10" => ("RSASSA-PSS".to_owned(), rsa_modulus_bits(key_bytes)),
+            "1.2.840.10045.2.1" => {
+                let named = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok())
+                    .map(|o| o.to_string());
+                match named.as_deref().and_then(curve) {
+                    Some((name, bits)) => (format!("EC {name}"), bits),
+                    None => (
+                        format!("EC {}", named.unwrap_or_default())
+                            .trim_end()
+                            .to_owned(),
+                        // An uncompressed point is 04 || X || Y.
+                        u32::try_from(key_bytes.len().saturating_sub(1) * 4).unwrap_or(0),
+                    ),
+                }
+            }
+            "1.3.101.112" => ("Ed25519".to_owned(), 256),
+            "1.3.101.113" => ("Ed448".to_owned(), 456),
+            "1.3.101.110" => ("X25519".to_owned(), 256),
+            "1.3.101.111" => ("X448".to_owned(), 448),
+            other => (
+                other.to_owned(),
+                u32::try_from(key_bytes.len() * 8).unwrap_or(0),
+            ),
+        };
+
+        let mut sans = Vec::new();
+        let mut ekus = Vec::new();
+        let mut usage_flags = 0u32;
+        for ext in tbs.extensions.iter().flatten() {
+            let value = ext.extn_value.as_bytes();
+            match ext.extn_id.to_string().as_str() {
+                // subjectAltName
+                "2.5.29.17" => {
+                    let Ok(SubjectAltName(names)) = SubjectAltName::from_der(value) else {
+                        continue;
+                    };
+                    for name in names {
+                        match name {
+                            GeneralName::DnsName(s)
+                            | GeneralName::Rfc822Name(s)
+                            | GeneralName::UniformResourceIdentifier(s) => {
+                                sans.push(s.to_string());
+                            }
+                            GeneralName::IpAddress(ip) => {
+                                let b = ip.as_bytes();
+                                if let Ok(v4) = <[u8; 4]>::try_from(b) {
+                                    sans.push(std::net::Ipv4Addr::from(v4).to_string());
+                                } else if let Ok(v6) = <[u8; 16]>::try_from(b) {
+                                    sans.push(std::net::Ipv6Addr::from(v6).to_string());
+                                }
+                            }
+                            GeneralName::DirectoryName(n) => sans.push(n.to_string()),
+                            GeneralName::RegisteredId(oid) => sans.push(oid.to_string()),
+                            GeneralName::OtherName(_) | GeneralName::EdiPartyName(_) => {}
+                        }
+                    }
+                }
+                // extKeyUsage
+                "2.5.29.37" => {
+                    if let Ok(ExtendedKeyUsage(oids)) = ExtendedKeyUsage::from_der(value) {
+                        ekus.extend(oids.iter().map(ToString::to_string));
+                    }
+                }
+                // keyUsage
+                "2.5.29.15" => {
+                    if let Ok(KeyUsage(set)) = KeyUsage::from_der(value) {
+                        let bits = set.bits();
+                        for (i, (flag, _)) in USAGE_FLAGS.iter().enumerate() {
+                            if bits & (1 << i) != 0 {
+                                usage_flags |= flag;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        Self {
+            serial_number: hex(tbs.serial_number.as_bytes()),
+            signature_algorithm: signature_algorithm_name(&sig_oid)
+                .map_or(sig_oid.clone(), str::to_owned),
+            public_key_algorithm,
+            public_key_length,
+            public_key_der: spki.to_der().unwrap_or_default(),
+            version: match tbs.version {
+                x509_cert::Version::V1 => 1,
+                x509_cert::Version::V2 => 2,
+                x509_cert::Version::V3 => 3,
+            },
+            subject_alt_names: sans.join(","),
+            extended_key_usage: ekus.join(","),
+            usage_flags,
+        }
+    }
+}
+
+fn pem_armor(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(&String::from_utf8_lossy(chunk));
+        s.push('\n');
+    }
+    let _ = writeln!(s, "-----END {label}-----");
+    s
 }
 
 impl PeerCertificate {
-    /// Reads a DER certificate. Subject, issuer and validity are empty/`None` if the DER
-    /// does not parse (the fingerprints and PEM are still available).
+    /// Reads a DER certificate. Subject, issuer, validity and the other details are
+    /// empty/`None`/`0` if the DER does not parse (the fingerprints and PEM are still
+    /// available).
     pub fn from_der(der: &[u8]) -> Self {
         use x509_cert::der::Decode as _;
         match x509_cert::Certificate::from_der(der) {
@@ -113,6 +328,7 @@ impl PeerCertificate {
                     issuer: tbs.issuer.to_string(),
                     not_before: secs(&tbs.validity.not_before),
                     not_after: secs(&tbs.validity.not_after),
+                    details: CertDetails::parse(&cert),
                 }
             }
             Err(_) => Self {
@@ -121,6 +337,7 @@ impl PeerCertificate {
                 issuer: String::new(),
                 not_before: None,
                 not_after: None,
+                details: CertDetails::default(),
             },
         }
     }
@@ -132,14 +349,7 @@ impl PeerCertificate {
 
     /// The PEM encoding (the seed's `ssl_server_cert_encoded`).
     pub fn pem(&self) -> String {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.der);
-        let mut s = String::from("-----BEGIN CERTIFICATE-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            s.push_str(&String::from_utf8_lossy(chunk));
-            s.push('\n');
-        }
-        s.push_str("-----END CERTIFICATE-----\n");
-        s
+        pem_armor("CERTIFICATE", &self.der)
     }
 
     /// The subject distinguished name (RFC 4514 form, e.g. `CN=op.example,O=Example`).
@@ -170,6 +380,89 @@ impl PeerCertificate {
     /// SHA-256 fingerprint, lowercase hex (`fingerprint_sha256`).
     pub fn sha256_fingerprint(&self) -> String {
         hex(&sha256(&self.der))
+    }
+
+    /// The serial number as lowercase hex, two digits per byte of the DER INTEGER's
+    /// content (`serial_number`). A serial whose first byte is `0x80` or more keeps the
+    /// `00` byte that DER puts before it, as the certificate encodes it.
+    pub fn serial_number(&self) -> &str {
+        &self.details.serial_number
+    }
+
+    /// The certificate's signature algorithm (`signature_algorithm`): an OpenSSL-style
+    /// name such as `sha256WithRSAEncryption`, `ecdsa-with-SHA256` or `Ed25519`, or the
+    /// dotted OID when the algorithm is not one of those known here.
+    pub fn signature_algorithm(&self) -> &str {
+        &self.details.signature_algorithm
+    }
+
+    /// The public key algorithm (`public_key_algorithm`): `RSA`, `RSASSA-PSS`,
+    /// `EC P-256` / `EC P-384` / `EC P-521` (or `EC <curve OID>`), `Ed25519`, `Ed448`, or
+    /// the dotted OID of anything else.
+    pub fn public_key_algorithm(&self) -> &str {
+        &self.details.public_key_algorithm
+    }
+
+    /// The public key length in bits (`public_key_length`): the modulus size for RSA,
+    /// the curve size for EC (521 for P-521), 256 for Ed25519, 456 for Ed448.
+    pub fn public_key_length(&self) -> u32 {
+        self.details.public_key_length
+    }
+
+    /// The public key (`public_key`): the DER SubjectPublicKeyInfo as a PEM
+    /// `-----BEGIN PUBLIC KEY-----` block (the form OpenSSL and ring read). Empty if the
+    /// certificate did not parse.
+    pub fn public_key(&self) -> String {
+        if self.details.public_key_der.is_empty() {
+            String::new()
+        } else {
+            pem_armor("PUBLIC KEY", &self.details.public_key_der)
+        }
+    }
+
+    /// The DER SubjectPublicKeyInfo behind [`Self::public_key`].
+    pub fn public_key_der(&self) -> &[u8] {
+        &self.details.public_key_der
+    }
+
+    /// The X.509 version, 1, 2 or 3 (`version`); 0 if the certificate did not parse.
+    pub fn version(&self) -> u8 {
+        self.details.version
+    }
+
+    /// The subject alternative names, comma-separated without spaces, in certificate
+    /// order (`subject_alt_names`): DNS names, IP addresses in text form
+    /// (`127.0.0.1`, `::1`), e-mail addresses and URIs as written, directory names in
+    /// RFC 4514 form. `""` when the certificate has none.
+    pub fn subject_alt_names(&self) -> &str {
+        &self.details.subject_alt_names
+    }
+
+    /// The extended key usages as dotted OIDs, comma-separated without spaces
+    /// (`extended_key_usage`), e.g. `1.3.6.1.5.5.7.3.1,1.3.6.1.5.5.7.3.2` for server and
+    /// client authentication. `""` when the certificate has no such extension.
+    pub fn extended_key_usage(&self) -> &str {
+        &self.details.extended_key_usage
+    }
+
+    /// The key usage bits in the seed's values (`usage_flags`): `0x80` Digital Signature,
+    /// `0x40` Non-Repudiation, `0x20` Key Encipherment, `0x10` Data Encipherment, `0x08`
+    /// Key Agreement, `0x04` Certificate Signing, `0x02` CRL Signing, `0x01` Encipher
+    /// Only, and `0x8000` Decipher Only (which the seed's table omits; the value is the
+    /// one Windows uses). 0 when the certificate has no key usage extension.
+    pub fn usage_flags(&self) -> u32 {
+        self.details.usage_flags
+    }
+
+    /// The text of [`Self::usage_flags`] (`usage`): the names listed there, in that
+    /// order, separated by `", "`, e.g. `"Digital Signature, Key Encipherment"`.
+    pub fn usage(&self) -> String {
+        USAGE_FLAGS
+            .iter()
+            .filter(|(flag, _)| self.details.usage_flags & flag != 0)
+            .map(|(_, name)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
