@@ -161,14 +161,14 @@ impl HttpAgent {
                     None => form.action.clone(),
                 };
                 let mut fields = form.fields.clone();
-                let has_login = fields.iter().any(|(n, _)| n == "username");
+                let has_login = fields.iter().any(|(n, _)| n == "username" || n == "login");
                 if has_login {
                     let Some((u, p)) = &self.credentials else {
                         // A login page and no credentials: stop here, as a user would.
                         break;
                     };
                     for (n, v) in &mut fields {
-                        if n == "username" {
+                        if n == "username" || n == "login" {
                             v.clone_from(u);
                         } else if n == "password" {
                             v.clone_from(p);
@@ -269,6 +269,15 @@ fn parse_form(page: &str) -> Option<Form> {
         }
         pos = e;
     }
+    // The first named button submits its own name and value (a consent "Allow").
+    if let Some(i) = lower[tag_end..end].find("<button") {
+        let s = tag_end + i;
+        let e = s + lower[s..].find('>').unwrap_or(end - s);
+        let t = &page[s..e];
+        if let Some(name) = attr(t, "name") {
+            fields.push((name, attr(t, "value").unwrap_or_default()));
+        }
+    }
     let auto_submit = lower.contains(".submit()");
     Some(Form {
         action,
@@ -295,6 +304,13 @@ mod tests {
         );
         assert!(f.auto_submit);
         assert_eq!(parse_form("<form method=get action=x></form>"), None);
+        let login = r#"<form method="post" action="login"><input type="hidden" name="pending" value="p1"><input name="username"><input name="password" type="password"><button type="submit" name="decision" value="allow">Allow</button><button name="decision" value="deny">Deny</button></form>"#;
+        let f = parse_form(login).unwrap();
+        assert_eq!(
+            f.fields.last().unwrap(),
+            &("decision".to_owned(), "allow".to_owned())
+        );
+        assert!(!f.auto_submit);
         assert_eq!(parse_form("no form"), None);
     }
 }

@@ -604,3 +604,79 @@ async fn on_error_reports_code_and_description() {
     let ev = events.events();
     assert!(ev.iter().any(|x| x.starts_with("error: 912 ")), "{ev:?}");
 }
+
+#[tokio::test]
+async fn the_agent_signs_in_through_the_login_page() {
+    let op = op().await;
+    op.handle()
+        .set_login_mode(oidc_testop::LoginMode::LoginPage);
+    let user = oidc_testop::User::jane();
+    let agent = HttpAgent::new().login(
+        user.username.clone(),
+        user.password.clone().unwrap_or_default(),
+    );
+    let c = client(&op, &agent).build().unwrap();
+    let s = c.authenticate().await.unwrap();
+    assert_eq!(s.claims().unwrap().sub.as_deref(), Some(user.sub.as_str()));
+    assert!(!op.handle().requests_to(Endpoint::Login).is_empty());
+}
+
+#[tokio::test]
+async fn every_user_details_field_is_filled() {
+    let user = oidc_testop::User::jane()
+        .claim("middle_name", "Q.")
+        .claim("nickname", "JD")
+        .claim("profile", "https://example.com/jane")
+        .claim("picture", "https://example.com/jane.png")
+        .claim("website", "https://jane.example")
+        .claim("gender", "female")
+        .claim("birthdate", "1990-01-31")
+        .claim("zoneinfo", "Europe/Amsterdam")
+        .claim(
+            "address",
+            serde_json::json!({"formatted": "1 Main Street\nSpringfield", "street_address": "1 Main Street",
+                "locality": "Springfield", "region": "IL", "postal_code": "12345", "country": "US"}),
+        );
+    let mut config = OpConfig::default();
+    config.users = vec![user];
+    let op = TestOp::start(config).await.unwrap();
+    let agent = HttpAgent::new();
+    let c = OidcDesktop::builder(&op.issuer())
+        .client_id("test-client")
+        .scope("openid profile email phone address")
+        .browser(Arc::new(agent.clone()))
+        .configure(|c| c.fetch_userinfo = true)
+        .build()
+        .unwrap();
+    let s = c.authenticate().await.unwrap();
+    let u = s.user();
+    assert_eq!(u.sub.as_deref(), Some("248289761001"));
+    assert_eq!(u.name.as_deref(), Some("Jane Doe"));
+    assert_eq!(u.given_name.as_deref(), Some("Jane"));
+    assert_eq!(u.family_name.as_deref(), Some("Doe"));
+    assert_eq!(u.middle_name.as_deref(), Some("Q."));
+    assert_eq!(u.nickname.as_deref(), Some("JD"));
+    assert_eq!(u.preferred_username.as_deref(), Some("jane"));
+    assert_eq!(u.profile.as_deref(), Some("https://example.com/jane"));
+    assert_eq!(u.picture.as_deref(), Some("https://example.com/jane.png"));
+    assert_eq!(u.website.as_deref(), Some("https://jane.example"));
+    assert_eq!(u.email.as_deref(), Some("jane@example.com"));
+    assert_eq!(u.email_verified, Some(true));
+    assert_eq!(u.gender.as_deref(), Some("female"));
+    assert_eq!(u.birthdate.as_deref(), Some("1990-01-31"));
+    assert_eq!(u.zoneinfo.as_deref(), Some("Europe/Amsterdam"));
+    assert_eq!(u.locale.as_deref(), Some("en-GB"));
+    assert_eq!(u.phone_number.as_deref(), Some("+1 555 0100"));
+    assert_eq!(u.phone_number_verified, Some(false));
+    assert_eq!(u.updated_at, Some(1_700_000_000));
+    let a = u.address.unwrap();
+    assert_eq!(a.formatted.as_deref(), Some("1 Main Street\nSpringfield"));
+    assert_eq!(a.street_address.as_deref(), Some("1 Main Street"));
+    assert_eq!(a.locality.as_deref(), Some("Springfield"));
+    assert_eq!(a.region.as_deref(), Some("IL"));
+    assert_eq!(a.postal_code.as_deref(), Some("12345"));
+    assert_eq!(a.country.as_deref(), Some("US"));
+    // The seed's get_user_info_claim by /json/ path.
+    let ui = s.userinfo().unwrap();
+    assert_eq!(ui.claim_text("/json/address/region").as_deref(), Some("IL"));
+}
