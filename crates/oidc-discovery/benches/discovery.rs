@@ -38,6 +38,14 @@ fn bench(c: &mut Criterion) {
             serde_json::from_slice::<serde_json::Value>(black_box(raw.as_bytes())).expect("parse")
         });
     });
+    // The list members are read from the kept raw JSON on first use; this is `load` plus
+    // that first use, for the whole cost when the lists are needed.
+    g.bench_function("ProviderMetadata::load + first list read", |b| {
+        b.iter(|| {
+            let md = ProviderMetadata::load(black_box(raw.as_str()), &issuer).expect("parse");
+            md.scopes_supported().len()
+        });
+    });
     g.finish();
 
     let mut g = c.benchmark_group("jwks_3_keys");

@@ -19,11 +19,15 @@ impl SignerKeys {
         let raw = raw_json.into();
         check_size(Document::Jwks, raw.len())?;
         check_json_text(Document::Jwks, raw.as_bytes())?;
-        // Classify syntax errors (truncated vs invalid) before handing over to oidc-jose,
-        // whose error does not distinguish them.
-        serde_json::from_str::<serde::de::IgnoredAny>(&raw)
-            .map_err(|e| json_error(Document::Jwks, e, false))?;
-        let set = JwkSet::from_slice(raw.as_bytes()).map_err(Error::Jwks)?;
+        let set = JwkSet::from_slice(raw.as_bytes()).map_err(|e| {
+            // oidc-jose's error does not tell a syntax error (truncated vs invalid) from a
+            // document of the wrong shape; a second, syntax-only pass classifies it. A set
+            // that parsed is valid JSON, so the success path reads the bytes once.
+            match serde_json::from_str::<serde::de::IgnoredAny>(&raw) {
+                Err(syntax) => json_error(Document::Jwks, syntax, false),
+                Ok(_) => Error::Jwks(e),
+            }
+        })?;
         Ok(Self { raw, set })
     }
 

@@ -1,9 +1,14 @@
 //! Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414.
 
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use oidc_core::{HttpRequest, HttpResponse, IssuerUrl};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::{Document, Error};
@@ -40,68 +45,273 @@ impl Quirks {
     }
 }
 
-/// The typed members. Unknown members are skipped by serde and stay readable through
-/// [`ProviderMetadata::get_metadata`] from the raw JSON.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(default)]
-struct Fields {
-    issuer: Option<String>,
-    authorization_endpoint: Option<String>,
-    token_endpoint: Option<String>,
-    userinfo_endpoint: Option<String>,
-    jwks_uri: Option<String>,
-    registration_endpoint: Option<String>,
-    scopes_supported: Option<Vec<String>>,
-    response_types_supported: Option<Vec<String>>,
-    response_modes_supported: Option<Vec<String>>,
-    grant_types_supported: Option<Vec<String>>,
-    acr_values_supported: Option<Vec<String>>,
-    subject_types_supported: Option<Vec<String>>,
-    id_token_signing_alg_values_supported: Option<Vec<String>>,
-    id_token_encryption_alg_values_supported: Option<Vec<String>>,
-    id_token_encryption_enc_values_supported: Option<Vec<String>>,
-    userinfo_signing_alg_values_supported: Option<Vec<String>>,
-    userinfo_encryption_alg_values_supported: Option<Vec<String>>,
-    userinfo_encryption_enc_values_supported: Option<Vec<String>>,
-    request_object_signing_alg_values_supported: Option<Vec<String>>,
-    request_object_encryption_alg_values_supported: Option<Vec<String>>,
-    request_object_encryption_enc_values_supported: Option<Vec<String>>,
-    token_endpoint_auth_methods_supported: Option<Vec<String>>,
-    token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
-    display_values_supported: Option<Vec<String>>,
-    claim_types_supported: Option<Vec<String>>,
-    claims_supported: Option<Vec<String>>,
-    service_documentation: Option<String>,
-    claims_locales_supported: Option<Vec<String>>,
-    ui_locales_supported: Option<Vec<String>>,
-    claims_parameter_supported: Option<bool>,
-    request_parameter_supported: Option<bool>,
-    request_uri_parameter_supported: Option<bool>,
-    require_request_uri_registration: Option<bool>,
-    op_policy_uri: Option<String>,
-    op_tos_uri: Option<String>,
-    // RFC 8414
-    revocation_endpoint: Option<String>,
-    revocation_endpoint_auth_methods_supported: Option<Vec<String>>,
-    revocation_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
-    introspection_endpoint: Option<String>,
-    introspection_endpoint_auth_methods_supported: Option<Vec<String>>,
-    introspection_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
-    code_challenge_methods_supported: Option<Vec<String>>,
-    signed_metadata: Option<String>,
-    // Session management, logout, device flow, PAR, RFC 9207, mTLS, DPoP
-    end_session_endpoint: Option<String>,
-    check_session_iframe: Option<String>,
-    frontchannel_logout_supported: Option<bool>,
-    frontchannel_logout_session_supported: Option<bool>,
-    backchannel_logout_supported: Option<bool>,
-    backchannel_logout_session_supported: Option<bool>,
-    device_authorization_endpoint: Option<String>,
-    pushed_authorization_request_endpoint: Option<String>,
-    require_pushed_authorization_requests: Option<bool>,
-    authorization_response_iss_parameter_supported: Option<bool>,
-    tls_client_certificate_bound_access_tokens: Option<bool>,
-    dpop_signing_alg_values_supported: Option<Vec<String>>,
+/// Declares the typed members once, by kind, and generates:
+///
+/// - `Doc<'a>`, what [`ProviderMetadata::load`] parses the raw JSON into, in one pass: string
+///   members borrowed from the raw text ([`Str`]), lists only checked to be arrays of
+///   strings and located ([`StrList`], no string kept), flags as `bool`. Unknown members
+///   are skipped by serde and stay readable through [`ProviderMetadata::get_metadata`].
+/// - `Fields`, what is kept: string members as spans of the raw text ([`Text`]), where
+///   each list is ([`ListAt`]), flags.
+/// - `Lists`, each list as `Vec<String>`, read from its span of the kept raw JSON on first
+///   use of that list.
+macro_rules! members {
+    (strings { $($s:ident,)* } lists { $($l:ident,)* } flags { $($b:ident,)* }) => {
+        #[derive(Default, Deserialize)]
+        // The name shows in errors ("expected struct Fields"); kept from the earlier parser.
+        #[serde(default, expecting = "struct Fields")]
+        struct Doc<'a> {
+            $(#[serde(borrow)] $s: Option<Str<'a>>,)*
+            $(#[serde(borrow)] $l: Option<StrList<'a>>,)*
+            $($b: Option<bool>,)*
+        }
+
+        #[derive(Debug, Clone, Default)]
+        struct Fields {
+            $($s: Option<Text>,)*
+            $($l: Option<ListAt>,)*
+            $($b: Option<bool>,)*
+        }
+
+        impl Fields {
+            fn new(doc: Doc<'_>, raw: &str) -> Self {
+                Self {
+                    $($s: doc.$s.map(|s| Text::new(s, raw)),)*
+                    $($l: doc.$l.map(|l| ListAt::new(&l, raw)),)*
+                    $($b: doc.$b,)*
+                }
+            }
+        }
+
+        #[derive(Debug, Clone, Default)]
+        struct Lists {
+            $($l: OnceLock<Vec<String>>,)*
+        }
+    };
+}
+
+members! {
+    strings {
+        issuer,
+        authorization_endpoint,
+        token_endpoint,
+        userinfo_endpoint,
+        jwks_uri,
+        registration_endpoint,
+        service_documentation,
+        op_policy_uri,
+        op_tos_uri,
+        // RFC 8414
+        revocation_endpoint,
+        introspection_endpoint,
+        signed_metadata,
+        // Session management, logout, device flow, PAR
+        end_session_endpoint,
+        check_session_iframe,
+        device_authorization_endpoint,
+        pushed_authorization_request_endpoint,
+    }
+    lists {
+        scopes_supported,
+        response_types_supported,
+        response_modes_supported,
+        grant_types_supported,
+        acr_values_supported,
+        subject_types_supported,
+        id_token_signing_alg_values_supported,
+        id_token_encryption_alg_values_supported,
+        id_token_encryption_enc_values_supported,
+        userinfo_signing_alg_values_supported,
+        userinfo_encryption_alg_values_supported,
+        userinfo_encryption_enc_values_supported,
+        request_object_signing_alg_values_supported,
+        request_object_encryption_alg_values_supported,
+        request_object_encryption_enc_values_supported,
+        token_endpoint_auth_methods_supported,
+        token_endpoint_auth_signing_alg_values_supported,
+        display_values_supported,
+        claim_types_supported,
+        claims_supported,
+        claims_locales_supported,
+        ui_locales_supported,
+        // RFC 8414
+        revocation_endpoint_auth_methods_supported,
+        revocation_endpoint_auth_signing_alg_values_supported,
+        introspection_endpoint_auth_methods_supported,
+        introspection_endpoint_auth_signing_alg_values_supported,
+        code_challenge_methods_supported,
+        // RFC 9449
+        dpop_signing_alg_values_supported,
+    }
+    flags {
+        claims_parameter_supported,
+        request_parameter_supported,
+        request_uri_parameter_supported,
+        require_request_uri_registration,
+        // Logout, PAR, RFC 9207, mTLS
+        frontchannel_logout_supported,
+        frontchannel_logout_session_supported,
+        backchannel_logout_supported,
+        backchannel_logout_session_supported,
+        require_pushed_authorization_requests,
+        authorization_response_iss_parameter_supported,
+        tls_client_certificate_bound_access_tokens,
+    }
+}
+
+/// A string member while parsing: borrowed from the raw text, or owned when it had
+/// escapes (serde_json unescapes into a scratch buffer).
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V(PhantomData))
+    }
+}
+
+/// A list member while parsing: checked to be an array of strings, element by element,
+/// with the errors a `Vec<String>` would give. Only its first and last elements are kept
+/// (borrowed; `None` when they had escapes), to locate the array in the raw text.
+struct StrList<'a> {
+    len: usize,
+    first: Option<&'a str>,
+    last: Option<&'a str>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = StrList<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrList<'a>, A::Error> {
+                let mut list = StrList {
+                    len: 0,
+                    first: None,
+                    last: None,
+                };
+                while let Some(IsStr(s)) = seq.next_element::<IsStr<'de>>()? {
+                    if list.len == 0 {
+                        list.first = s;
+                    }
+                    list.last = s;
+                    list.len += 1;
+                }
+                Ok(list)
+            }
+        }
+        d.deserialize_seq(V(PhantomData))
+    }
+}
+
+/// Where a list member is in the raw JSON.
+#[derive(Debug, Clone)]
+enum ListAt {
+    /// `[]`.
+    Empty,
+    /// The byte range of the array, brackets included.
+    Span(Range<usize>),
+    /// Not located (its first or last string had escapes): read from [`ProviderMetadata::json`].
+    Elsewhere,
+}
+
+impl ListAt {
+    fn new(list: &StrList<'_>, raw: &str) -> Self {
+        if list.len == 0 {
+            return ListAt::Empty;
+        }
+        Self::locate(list, raw).map_or(ListAt::Elsewhere, ListAt::Span)
+    }
+
+    /// From the first string's opening quote back over whitespace to `[`, and from the last
+    /// string's closing quote on over whitespace to `]`: nothing else can sit there.
+    fn locate(list: &StrList<'_>, raw: &str) -> Option<Range<usize>> {
+        let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        let bytes = raw.as_bytes();
+        let start = offset_in(list.first?, raw)?;
+        let last = list.last?;
+        let end = offset_in(last, raw)? + last.len();
+        let quote = start.checked_sub(1)?;
+        if bytes.get(quote) != Some(&b'"') || bytes.get(end) != Some(&b'"') {
+            return None;
+        }
+        let open = bytes[..quote].iter().rposition(|b| !is_ws(b))?;
+        let close = end + 1 + bytes.get(end + 1..)?.iter().position(|b| !is_ws(b))?;
+        (bytes[open] == b'[' && bytes[close] == b']').then_some(open..close + 1)
+    }
+}
+
+/// The offset of `part` in `whole`, when `part` is a slice of it.
+fn offset_in(part: &str, whole: &str) -> Option<usize> {
+    let start = part.as_ptr().addr().wrapping_sub(whole.as_ptr().addr());
+    let span = whole.get(start..start.checked_add(part.len())?)?;
+    (span.as_ptr() == part.as_ptr()).then_some(start)
+}
+
+/// A string, checked; kept only when borrowed from the raw text (no escapes).
+struct IsStr<'a>(Option<&'a str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for IsStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = IsStr<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<IsStr<'a>, E> {
+                Ok(IsStr(Some(v)))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<IsStr<'a>, E> {
+                Ok(IsStr(None))
+            }
+        }
+        d.deserialize_str(V(PhantomData))
+    }
+}
+
+/// A kept string member: a byte range of the raw JSON (the common case: no escapes), or
+/// the unescaped text.
+#[derive(Debug, Clone)]
+enum Text {
+    Span(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl Text {
+    fn new(s: Str<'_>, raw: &str) -> Self {
+        match s.0 {
+            // `b` was borrowed from `raw` by serde_json, so it has an offset; `offset_in`
+            // checks that rather than assuming it.
+            Cow::Borrowed(b) => match offset_in(b, raw) {
+                Some(start) => Text::Span(start..start + b.len()),
+                None => Text::Owned(b.into()),
+            },
+            Cow::Owned(o) => Text::Owned(o.into_boxed_str()),
+        }
+    }
+
+    fn get<'s>(&'s self, raw: &'s str) -> &'s str {
+        match self {
+            Text::Span(r) => raw.get(r.clone()).unwrap_or_default(),
+            Text::Owned(s) => s,
+        }
+    }
 }
 
 /// An OpenID Provider's metadata, validated, with the raw JSON kept verbatim.
@@ -109,12 +319,23 @@ struct Fields {
 /// Absent members read as the spec defaults where the specs define one (e.g.
 /// [`grant_types_supported`](Self::grant_types_supported) defaults to
 /// `authorization_code, implicit`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProviderMetadata {
     raw: String,
     f: Fields,
     multi_tenant_template: bool,
+    lists: Lists,
     value: OnceLock<Value>,
+}
+
+impl fmt::Debug for ProviderMetadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderMetadata")
+            .field("issuer", &self.issuer())
+            .field("multi_tenant_template", &self.multi_tenant_template)
+            .field("raw", &self.raw)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PartialEq for ProviderMetadata {
@@ -127,7 +348,7 @@ macro_rules! str_getters {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
         pub fn $name(&self) -> Option<&str> {
-            self.f.$name.as_deref()
+            self.text(&self.f.$name)
         }
     )*};
 }
@@ -136,7 +357,8 @@ macro_rules! list_getters {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
         pub fn $name(&self) -> &[String] {
-            self.f.$name.as_deref().unwrap_or(&[])
+            self.list(stringify!($name), &self.f.$name, &self.lists.$name)
+                .unwrap_or(&[])
         }
     )*};
 }
@@ -147,9 +369,9 @@ const DEFAULT_RESPONSE_TYPES: [&str; 3] = ["code", "id_token", "id_token token"]
 const DEFAULT_AUTH_METHODS: [&str; 1] = ["client_secret_basic"];
 const DEFAULT_CLAIM_TYPES: [&str; 1] = ["normal"];
 
-fn list_or_default(list: Option<&Vec<String>>, default: &[&str]) -> Vec<String> {
+fn list_or_default(list: Option<&[String]>, default: &[&str]) -> Vec<String> {
     match list {
-        Some(l) => l.clone(),
+        Some(l) => l.to_vec(),
         None => default.iter().map(|s| (*s).to_owned()).collect(),
     }
 }
@@ -170,12 +392,15 @@ impl ProviderMetadata {
         let raw = raw_json.into();
         check_size(Document::Discovery, raw.len())?;
         check_json_text(Document::Discovery, raw.as_bytes())?;
-        let f: Fields =
+        // One pass: strings borrowed from `raw` (kept as spans), lists only type-checked.
+        let doc: Doc<'_> =
             serde_json::from_str(&raw).map_err(|e| json_error(Document::Discovery, e, true))?;
+        let f = Fields::new(doc, &raw);
         let mut md = Self {
             raw,
             f,
             multi_tenant_template: false,
+            lists: Lists::default(),
             value: OnceLock::new(),
         };
         md.validate(expected_issuer, quirks)?;
@@ -184,9 +409,7 @@ impl ProviderMetadata {
 
     fn validate(&mut self, expected: &IssuerUrl, quirks: &Quirks) -> Result<(), Error> {
         let found = self
-            .f
-            .issuer
-            .as_deref()
+            .text(&self.f.issuer)
             .ok_or(Error::MissingMember { member: "issuer" })?;
         if found != expected.as_str() {
             if quirks.microsoft_multi_tenant_issuer && template_matches(found, expected.as_str()) {
@@ -206,7 +429,7 @@ impl ProviderMetadata {
         if self.f.jwks_uri.is_none() {
             return Err(Error::MissingMember { member: "jwks_uri" });
         }
-        let endpoints: [(&'static str, &Option<String>); 11] = [
+        let endpoints: [(&'static str, &Option<Text>); 11] = [
             ("authorization_endpoint", &self.f.authorization_endpoint),
             ("token_endpoint", &self.f.token_endpoint),
             ("userinfo_endpoint", &self.f.userinfo_endpoint),
@@ -226,11 +449,47 @@ impl ProviderMetadata {
             ("check_session_iframe", &self.f.check_session_iframe),
         ];
         for (member, value) in endpoints {
-            if let Some(url) = value {
+            if let Some(url) = self.text(value) {
                 check_endpoint(member, url)?;
             }
         }
         Ok(())
+    }
+
+    fn text<'s>(&'s self, member: &'s Option<Text>) -> Option<&'s str> {
+        member.as_ref().map(|t| t.get(&self.raw))
+    }
+
+    /// A list member (`None` when absent or null), read from its span of the raw JSON on
+    /// first use.
+    fn list<'s>(
+        &'s self,
+        name: &str,
+        at: &Option<ListAt>,
+        cell: &'s OnceLock<Vec<String>>,
+    ) -> Option<&'s [String]> {
+        let at = at.as_ref()?;
+        let list = cell.get_or_init(|| {
+            let span = match at {
+                ListAt::Empty => return Vec::new(),
+                ListAt::Span(r) => self.raw.get(r.clone()),
+                ListAt::Elsewhere => None,
+            };
+            // `load` checked the member is an array of strings, so either way reads it
+            // whole; the empty fallback is never taken.
+            span.and_then(|s| serde_json::from_str(s).ok())
+                .or_else(|| {
+                    let items = self.json().get(name)?.as_array()?;
+                    Some(
+                        items
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect(),
+                    )
+                })
+                .unwrap_or_default()
+        });
+        Some(list)
     }
 
     /// The raw discovery document, verbatim (the seed's `discovery_doc_details_content`).
@@ -242,7 +501,7 @@ impl ProviderMetadata {
     /// multi-tenant document this is the `{tenantid}` template.
     pub fn issuer(&self) -> &str {
         // `validate` refused documents without an issuer.
-        self.f.issuer.as_deref().unwrap_or_default()
+        self.text(&self.f.issuer).unwrap_or_default()
     }
 
     /// Whether the issuer is Microsoft's `{tenantid}` template (accepted by the quirk).
@@ -267,13 +526,14 @@ impl ProviderMetadata {
     /// The authorization endpoint (required; the seed's `discovery_doc_details_auth_url`).
     pub fn authorization_endpoint(&self) -> &str {
         // `validate` refused documents without one.
-        self.f.authorization_endpoint.as_deref().unwrap_or_default()
+        self.text(&self.f.authorization_endpoint)
+            .unwrap_or_default()
     }
 
     /// The JWKS URL (required; the seed's `discovery_doc_details_signer_cert_url`).
     pub fn jwks_uri(&self) -> &str {
         // `validate` refused documents without one.
-        self.f.jwks_uri.as_deref().unwrap_or_default()
+        self.text(&self.f.jwks_uri).unwrap_or_default()
     }
 
     str_getters! {
@@ -358,7 +618,11 @@ impl ProviderMetadata {
     /// `id_token token`.
     pub fn response_types_supported(&self) -> Vec<String> {
         list_or_default(
-            self.f.response_types_supported.as_ref(),
+            self.list(
+                "response_types_supported",
+                &self.f.response_types_supported,
+                &self.lists.response_types_supported,
+            ),
             &DEFAULT_RESPONSE_TYPES,
         )
     }
@@ -366,27 +630,49 @@ impl ProviderMetadata {
     /// `response_modes_supported`; default `query`, `fragment` (Discovery §3).
     pub fn response_modes_supported(&self) -> Vec<String> {
         list_or_default(
-            self.f.response_modes_supported.as_ref(),
+            self.list(
+                "response_modes_supported",
+                &self.f.response_modes_supported,
+                &self.lists.response_modes_supported,
+            ),
             &DEFAULT_RESPONSE_MODES,
         )
     }
 
     /// `grant_types_supported`; default `authorization_code`, `implicit` (Discovery §3).
     pub fn grant_types_supported(&self) -> Vec<String> {
-        list_or_default(self.f.grant_types_supported.as_ref(), &DEFAULT_GRANT_TYPES)
+        list_or_default(
+            self.list(
+                "grant_types_supported",
+                &self.f.grant_types_supported,
+                &self.lists.grant_types_supported,
+            ),
+            &DEFAULT_GRANT_TYPES,
+        )
     }
 
     /// `token_endpoint_auth_methods_supported`; default `client_secret_basic`.
     pub fn token_endpoint_auth_methods_supported(&self) -> Vec<String> {
         list_or_default(
-            self.f.token_endpoint_auth_methods_supported.as_ref(),
+            self.list(
+                "token_endpoint_auth_methods_supported",
+                &self.f.token_endpoint_auth_methods_supported,
+                &self.lists.token_endpoint_auth_methods_supported,
+            ),
             &DEFAULT_AUTH_METHODS,
         )
     }
 
     /// `claim_types_supported`; default `normal`.
     pub fn claim_types_supported(&self) -> Vec<String> {
-        list_or_default(self.f.claim_types_supported.as_ref(), &DEFAULT_CLAIM_TYPES)
+        list_or_default(
+            self.list(
+                "claim_types_supported",
+                &self.f.claim_types_supported,
+                &self.lists.claim_types_supported,
+            ),
+            &DEFAULT_CLAIM_TYPES,
+        )
     }
 
     /// `claims_parameter_supported`; default `false`.
@@ -661,7 +947,7 @@ pub fn parse_discovery_response_with(
     check_response(Document::Discovery, &response)?;
     let raw = String::from_utf8(response.into_body()).map_err(|e| Error::InvalidJson {
         what: Document::Discovery,
-        source: serde::de::Error::custom(e),
+        source: de::Error::custom(e),
     })?;
     ProviderMetadata::load_with(raw, issuer, quirks)
 }
@@ -694,6 +980,69 @@ mod tests {
             "https://op.example",
             "https://op.example/x"
         ));
+    }
+
+    fn load(doc: &str) -> Result<ProviderMetadata, Error> {
+        ProviderMetadata::load(doc, &IssuerUrl::new("https://op.example").expect("issuer"))
+    }
+
+    #[test]
+    fn strings_are_spans_unless_escaped() {
+        let doc = r#"{"issuer":"https:\/\/op.example","authorization_endpoint":"https://op.example/a",
+            "jwks_uri":"https://op.example/j","token_endpoint":"https://op.ex\u0061mple/t",
+            "scopes_supported":["op\u0065nid","email"],"claims_supported":null}"#;
+        let md = load(doc).expect("valid");
+        assert!(matches!(md.f.issuer, Some(Text::Owned(_))));
+        assert!(matches!(md.f.authorization_endpoint, Some(Text::Span(_))));
+        assert_eq!(md.issuer(), "https://op.example");
+        assert_eq!(md.authorization_endpoint(), "https://op.example/a");
+        assert_eq!(md.token_endpoint(), Some("https://op.example/t"));
+        assert_eq!(md.userinfo_endpoint(), None);
+        assert!(matches!(md.f.scopes_supported, Some(ListAt::Elsewhere)));
+        assert!(md.f.claims_supported.is_none());
+        assert!(
+            md.lists.scopes_supported.get().is_none(),
+            "lists are read on first use"
+        );
+        assert_eq!(md.scopes_supported(), ["openid", "email"]);
+        assert!(md.claims_supported().is_empty());
+        assert_eq!(md.claim_types_supported(), ["normal"]);
+        assert_eq!(md.raw_json(), doc);
+        let spaced = doc.replace(
+            r#""claims_supported":null"#,
+            "\"claims_supported\":[ \"sub\" ,\"n\\u0061me\",\n\"email\"\t]",
+        );
+        let md = load(&spaced).expect("valid");
+        assert!(matches!(md.f.claims_supported, Some(ListAt::Span(_))));
+        assert_eq!(md.claims_supported(), ["sub", "name", "email"]);
+    }
+
+    #[test]
+    fn wrong_member_types_name_the_expected_type() {
+        let base = r#""issuer":"https://op.example","authorization_endpoint":"https://op.example/a","jwks_uri":"https://op.example/j""#;
+        for (extra, expected) in [
+            (r#""scopes_supported":"openid""#, "expected a sequence"),
+            (r#""scopes_supported":["openid",1]"#, "expected a string"),
+            (r#""scopes_supported":[null]"#, "expected a string"),
+            (r#""token_endpoint":5"#, "expected a string"),
+            (
+                r#""claims_parameter_supported":"yes""#,
+                "expected a boolean",
+            ),
+            (
+                r#""issuer":"https://op.example""#,
+                "duplicate field `issuer`",
+            ),
+        ] {
+            let err = load(&format!("{{{base},{extra}}}")).expect_err(extra);
+            assert!(
+                matches!(err, Error::InvalidMember { .. }),
+                "{extra}: {err:?}"
+            );
+            assert!(err.to_string().contains(expected), "{extra}: {err}");
+        }
+        let err = load("1").expect_err("number");
+        assert!(err.to_string().contains("expected struct Fields"), "{err}");
     }
 
     #[test]
