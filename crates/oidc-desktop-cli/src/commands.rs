@@ -108,6 +108,8 @@ fn lib_err(e: impl Into<oidc_desktop::Error>) -> CliError {
 /// The HTTP transport of `p`: CA file, proxy, secret masking in logs.
 fn transport(p: &ProviderArgs, ctx: &Ctx) -> Result<ReqwestClientBuilder, CliError> {
     let mut b = ReqwestClientBuilder::new().mask_sensitive_data(!ctx.show_secrets);
+    // --timeout also bounds each HTTP exchange (the manual's one `timeout`); 0 means none.
+    b = b.timeout(Duration::from_secs(p.timeout));
     if let Some(f) = &p.ca_file {
         let pem = std::fs::read(f)
             .map_err(|e| CliError::usage(format!("cannot read --ca-file {}: {e}", f.display())))?;

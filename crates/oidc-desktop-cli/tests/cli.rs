@@ -598,7 +598,7 @@ fn exec_credential_output_for_kubectl() {
 fn errors_are_one_json_object_with_code_and_kind() {
     let op = op();
     let cases: Vec<(Fault, u64, &str)> = vec![
-        (Fault::DiscoveryIssuerMismatch, 900, "issuer_mismatch"),
+        (Fault::DiscoveryIssuerMismatch, 900, "invalid_discovery"),
         (Fault::IdTokenIssAltered, 911, "issuer_mismatch"),
         (Fault::IdTokenAudAltered, 912, "audience_mismatch"),
         (Fault::IdTokenSignatureCorrupted, 920, "bad_signature"),
@@ -634,12 +634,12 @@ fn errors_are_one_json_object_with_code_and_kind() {
         }
     }
     // A response with a foreign state is ignored by the loopback (it may be a stray or
-    // forged request); the sign-in then times out, and says why.
+    // forged request); the sign-in then times out, and says why: kind state_mismatch.
     op.set_faults([Fault::WrongState]);
     let e = login(&op, &["--timeout", "2"]).err(1);
     assert_eq!(
         (e["code"].as_u64(), e["kind"].as_str()),
-        (Some(940), Some("timeout"))
+        (Some(940), Some("state_mismatch"))
     );
     assert!(e["message"].as_str().unwrap().contains("state"), "{e}");
     op.clear_faults();

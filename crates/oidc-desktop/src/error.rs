@@ -94,7 +94,19 @@ impl Error {
         match self {
             Error::Authorization(e) => e.kind(),
             Error::IdToken(e) => e.kind(),
+            // The catalogue's one name for every code-900 failure; the precise kind
+            // (html_instead_of_json, issuer_mismatch of the document, …) is the source's.
+            Error::Discovery(e) if e.code() == ErrorCode::InvalidDiscovery => "invalid_discovery",
             Error::Discovery(e) => e.kind(),
+            // A response with another sign-in's state was refused and no valid one came.
+            Error::RedirectTimeout {
+                source:
+                    oidc_loopback::Error::Timeout {
+                        last_refusal: Some(oidc_loopback::Refusal::StateMismatch),
+                        ..
+                    },
+                ..
+            } => "state_mismatch",
             Error::Token(e) => e.kind(),
             Error::Loopback(e) | Error::RedirectTimeout { source: e, .. } => e.kind(),
             Error::Transport(_) => "transport",

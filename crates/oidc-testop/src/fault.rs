@@ -86,6 +86,9 @@ pub enum Fault {
     IdTokenAudAltered,
     /// No `aud` (catalogue: `missing-aud`).
     IdTokenAudRemoved,
+    /// `azp` names another client while `aud` is right (OpenID Connect Core §3.1.3.7
+    /// step 5; our extra case `invalid-azp`).
+    IdTokenAzpAltered,
     /// No `sub` (catalogue: `missing-sub`).
     IdTokenSubRemoved,
     /// No `iat` (catalogue: `missing-iat`).
@@ -121,8 +124,10 @@ pub enum Fault {
     /// Publish, before every real key, two other keys of the same type and `alg`, so a
     /// token without `kid` has several candidates (catalogue: `kid-absent-multiple-jwks`).
     DecoyKeys,
-    /// Rotate every signing key (new material, new `kid`) just before each ID token is
-    /// signed; the old keys leave the JWKS (catalogue: `signing-key-rotation-just-before-signing`).
+    /// Rotate every signing key (new material, new `kid`) just before the first ID token of
+    /// each login is signed (the front-channel one in hybrid flows; the token endpoint's
+    /// otherwise, and at every refresh); the old keys leave the JWKS (catalogue:
+    /// `signing-key-rotation-just-before-signing`).
     /// For rotation between logins call [`crate::OpHandle::rotate_keys`].
     RotateKeysBeforeSigning,
     /// ID tokens from the refresh grant carry another `iss` (catalogue: `refresh-token-invalid-issuer`).

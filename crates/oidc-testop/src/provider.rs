@@ -218,6 +218,10 @@ struct CodeGrant {
     redirect_uri: String,
     code_challenge: Option<String>,
     expires_at: i64,
+    /// The authorization response already carried an ID token (hybrid): its signing key
+    /// was rotated then, so the token endpoint's ID token of the same login is not
+    /// rotated again (`Fault::RotateKeysBeforeSigning` rotates once per login).
+    front_id_token: bool,
 }
 
 struct AccessGrant {
@@ -396,6 +400,8 @@ pub(crate) struct Provider {
     clock: Arc<dyn Clock>,
     pub(crate) keys: KeyRing,
     codes: HashMap<String, CodeGrant>,
+    /// Set for the duration of one token response whose ID token must not rotate keys.
+    skip_rotation: bool,
     used_codes: HashSet<String>,
     access: HashMap<String, AccessGrant>,
     refresh: HashMap<String, RefreshGrant>,
@@ -449,6 +455,7 @@ impl Provider {
             clock: config.clock,
             keys: KeyRing::new()?,
             codes: HashMap::new(),
+            skip_rotation: false,
             used_codes: HashSet::new(),
             access: HashMap::new(),
             refresh: HashMap::new(),
@@ -687,7 +694,7 @@ impl Provider {
     }
 
     fn id_token(&mut self, input: &IdTokenInput<'_>) -> Result<String, Reply> {
-        if self.has(&Fault::RotateKeysBeforeSigning) {
+        if self.has(&Fault::RotateKeysBeforeSigning) && !self.skip_rotation {
             self.keys
                 .rotate()
                 .map_err(|_| Reply::text(500, "key rotation failed"))?;
@@ -737,6 +744,9 @@ impl Provider {
                 }
                 Fault::IdTokenAudRemoved => {
                     c.remove("aud");
+                }
+                Fault::IdTokenAzpAltered => {
+                    c.insert("azp".into(), "another-client".into());
                 }
                 Fault::IdTokenSubRemoved => {
                     c.remove("sub");
@@ -1068,6 +1078,7 @@ impl Provider {
                     redirect_uri: authz.redirect_uri.clone(),
                     code_challenge: find(p, "code_challenge").map(str::to_owned),
                     expires_at: now + self.code_lifetime,
+                    front_id_token: authz.rt.contains(ResponseTypeComponent::IdToken),
                 },
             );
             code
@@ -1445,7 +1456,8 @@ impl Provider {
                 }
                 let with_refresh =
                     self.always_issue_refresh_token || has_scope(&grant.scope, "offline_access");
-                self.issue_tokens(
+                self.skip_rotation = grant.front_id_token;
+                let reply = self.issue_tokens(
                     &client,
                     &grant.sub,
                     &grant.scope,
@@ -1453,7 +1465,9 @@ impl Provider {
                     grant.auth_time,
                     with_refresh.then_some(family.as_str()),
                     false,
-                )
+                );
+                self.skip_rotation = false;
+                reply
             }
             Some("refresh_token") => {
                 let Some(token) = find(form, "refresh_token") else {

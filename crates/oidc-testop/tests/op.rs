@@ -851,6 +851,7 @@ async fn id_token_faults_are_rejected_with_their_kind() {
     let cases: Vec<(Fault, &str)> = vec![
         (Fault::IdTokenIssAltered, "issuer_mismatch"),
         (Fault::IdTokenAudAltered, "audience_mismatch"),
+        (Fault::IdTokenAzpAltered, "azp_mismatch"),
         (Fault::IdTokenAudRemoved, "missing_claim"),
         (Fault::IdTokenSubRemoved, "missing_claim"),
         (Fault::IdTokenIatRemoved, "missing_claim"),
