@@ -615,8 +615,13 @@ fn summary(
     );
     let _ = writeln!(
         s,
-        "| bare reqwest: GET authorize, POST token | {} | 1.00× | — |",
+        "| bare reqwest: GET authorize, GET the redirect from a bare listener, POST token | {} | 1.00× | — |",
         cell("signin/warm", "bare reqwest round trips")
+    );
+    let _ = writeln!(
+        s,
+        "| redirect arrived → `Session` returned (the latency the user feels) | {} | — | one token round trip + validation |",
+        cell("signin/warm", "oidc-desktop redirect to session")
     );
     let _ = writeln!(s);
     match requests {

@@ -748,6 +748,15 @@ impl OidcDesktop {
         if let Some(s) = own_server {
             s.shutdown().await;
         }
+        if let Ok(cb) = &waited {
+            self.log(
+                LogLevel::Info,
+                &format!(
+                    "authorization response received ({})",
+                    cb.arrival().as_str()
+                ),
+            );
+        }
         let callback = waited.map_err(|e| {
             if e.is_timeout() {
                 Error::RedirectTimeout {

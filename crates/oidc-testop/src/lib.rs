@@ -38,6 +38,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let op = TestOp::start(OpConfig::default()).await?;
 //! let discovery: serde_json::Value = serde_json::from_slice(
 //!     &reqwest::get(op.discovery_url().as_str()).await?.bytes().await?,

@@ -19,6 +19,9 @@ const REDIRECT_WITH_PORT: &str = "http://127.0.0.1:53124/callback";
 const SECRET: &str = "a-client-secret-of-32-bytes-or-more!!";
 
 fn http() -> reqwest::Client {
+    // Built with the workspace, reqwest has rustls without a default provider (oidc-reqwest
+    // passes its own): install ring as the process default, as an application would.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

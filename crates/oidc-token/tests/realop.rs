@@ -260,6 +260,8 @@ fn first_form(html: &str) -> Option<Form> {
 
 impl Browser {
     fn new() -> Self {
+        // See tests/common: ring as the process-default TLS provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))

@@ -12,6 +12,9 @@ pub struct Reqwest(reqwest::Client);
 
 impl Reqwest {
     pub fn new() -> Self {
+        // Built with the workspace, reqwest has rustls without a default provider (oidc-reqwest
+        // passes its own): install ring as the process default, as an application would.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let c = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
