@@ -206,15 +206,23 @@ fn measure_cli(root: &Path, target: &Path, out: &Path, quick: bool) -> Result<Cl
         .map_err(|e| format!("{}: {e}", testop.display()))?;
     let stdout = child.stdout.take().ok_or("oidc-testop: no stdout")?;
     let provider = Provider(child);
-    let mut issuer = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| format!("oidc-testop: {e}"))?;
-        if let Some(i) = line.strip_prefix("issuer:") {
-            issuer = Some(i.trim().to_owned());
-            break;
+    // Read the issuer, then keep draining the provider's stdout: closing the pipe early
+    // would kill it with SIGPIPE at its next line of output.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(i) = line.strip_prefix("issuer:")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(i.trim().to_owned());
+            }
         }
-    }
-    let issuer = issuer.ok_or("oidc-testop printed no issuer")?;
+    });
+    let issuer = rx
+        .recv_timeout(Duration::from_secs(30))
+        .map_err(|_| "oidc-testop printed no issuer within 30 s".to_owned())?;
     let xtask = std::env::current_exe().map_err(|e| format!("xtask: {e}"))?;
     let browser = format!(
         "{} bench --browser-stamp {} {} {{url}}",
