@@ -1,7 +1,11 @@
 //! `cargo xtask <task>`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `ci`: formatting, clippy with `-D warnings`, every test (doc tests included), the
-//!   non-default `josekit` backend, `cargo doc` without warnings, and `cargo deny`.
+//!   non-default `josekit` backend, `cargo doc` without warnings, `cargo deny`, then
+//!   `conformance`, `interop` and `bench --quick`.
+//! - `conformance`: the relying-party conformance catalogue (`crates/oidc-conformance`).
+//! - `interop`: the matrix against a real provider and a real browser (`crates/oidc-interop`).
+//! - `bench`: criterion benchmarks beside the peers (`crates/oidc-bench`).
 //!
 //! Each step prints what it runs; the first failure stops the run with a non-zero status.
 #![allow(
