@@ -39,18 +39,29 @@ fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
     d.deserialize_any(V)
 }
 
-/// `aud`: a string or an array of strings.
+/// `aud`: a string or an array of strings (a visitor, not an untagged enum: no buffering).
 fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Aud {
-        One(String),
-        Many(Vec<String>),
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or an array of strings")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(vec![v.to_owned()])
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(vec![v])
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
+            while let Some(s) = seq.next_element::<String>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
     }
-    Ok(match Aud::deserialize(d)? {
-        Aud::One(s) => vec![s],
-        Aud::Many(v) => v,
-    })
+    d.deserialize_any(V)
 }
 
 /// A boolean that some providers send as `"true"` / `"false"`.

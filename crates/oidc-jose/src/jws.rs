@@ -149,6 +149,11 @@ impl<'a> CompactJws<'a> {
         self.payload
     }
 
+    /// Consumes the JWS, returning the header and the decoded payload.
+    pub fn into_parts(self) -> (Header, Vec<u8>) {
+        (self.header, self.payload)
+    }
+
     /// The decoded signature (empty for an unsigned JWS).
     pub fn signature(&self) -> &[u8] {
         &self.signature

@@ -323,8 +323,8 @@ impl IdTokenValidator {
             verify_jws(&jws, keys, &self.algorithms, secret)?
         };
         let verified_with = verified.and_then(|k| k.kid().map(str::to_owned));
-        let header = jws.header().clone();
-        let claims = IdTokenClaims::from_json(jws.into_payload())?;
+        let (header, payload) = jws.into_parts();
+        let claims = IdTokenClaims::from_json(payload)?;
         self.check_claims(&claims, alg, ctx, clock.now_unix())?;
         Ok(ValidatedIdToken {
             header,
