@@ -10,6 +10,24 @@ use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::{Events, OidcDesktop, RecordingEvents};
 use oidc_testop::{Endpoint, OpConfig, TestOp};
 
+/// A browser that never comes back.
+struct Nowhere;
+
+impl oidc_desktop::BrowserLauncher for Nowhere {
+    fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
+        Ok(())
+    }
+}
+
+/// The user: approves every device code the provider shows.
+struct Approve(oidc_testop::OpHandle);
+
+impl Events for Approve {
+    fn on_device_code(&self, p: &oidc_desktop::DeviceCodePrompt) {
+        assert!(self.0.approve_device(&p.user_code), "unknown user code");
+    }
+}
+
 async fn op() -> TestOp {
     TestOp::start(OpConfig::default()).await.unwrap()
 }
@@ -171,13 +189,6 @@ async fn events_are_reported_in_order() {
 #[tokio::test]
 async fn timeout_and_interrupt() {
     let op = op().await;
-    // A browser that never comes back.
-    struct Nowhere;
-    impl oidc_desktop::BrowserLauncher for Nowhere {
-        fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
-            Ok(())
-        }
-    }
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(Nowhere))
@@ -317,12 +328,6 @@ async fn userinfo_subject_must_match() {
 
 #[tokio::test]
 async fn device_flow() {
-    struct Approve(oidc_testop::OpHandle);
-    impl Events for Approve {
-        fn on_device_code(&self, p: &oidc_desktop::DeviceCodePrompt) {
-            assert!(self.0.approve_device(&p.user_code), "unknown user code");
-        }
-    }
     let op = op().await;
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
@@ -377,12 +382,6 @@ async fn device_fallback_when_no_browser_can_be_opened() {
             Err(oidc_desktop::LaunchError::NoBrowser(std::io::Error::other(
                 "no display",
             )))
-        }
-    }
-    struct Approve(oidc_testop::OpHandle);
-    impl Events for Approve {
-        fn on_device_code(&self, p: &oidc_desktop::DeviceCodePrompt) {
-            assert!(self.0.approve_device(&p.user_code));
         }
     }
     let op = op().await;
@@ -441,12 +440,6 @@ async fn log_level_filters_events_and_timeouts_name_the_redirect_uri() {
         "query values are redacted: {line}"
     );
 
-    struct Nowhere;
-    impl oidc_desktop::BrowserLauncher for Nowhere {
-        fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
-            Ok(())
-        }
-    }
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(Nowhere))
