@@ -231,18 +231,30 @@ impl Provider {
         {
             return Ok(c.value.clone());
         }
-        let mut request = discovery_request(&self.inner.issuer);
-        add_if_none_match(&mut request, slot.as_ref().and_then(|c| c.etag.as_deref()));
         tracing::debug!(issuer = %self.inner.issuer, "fetching the discovery document");
-        let response =
-            self.inner
-                .http
-                .execute(request)
-                .await
-                .map_err(|source| Error::Transport {
-                    what: Document::Discovery,
-                    source,
-                })?;
+        let request = discovery_request(&self.inner.issuer);
+        self.refresh_cached(request, &mut slot, Document::Discovery, |response| {
+            parse_discovery_response_with(&self.inner.issuer, response, &self.inner.quirks)
+        })
+        .await
+    }
+
+    /// One conditional fetch of a cached document: `If-None-Match` when an `ETag` is known;
+    /// a 304 keeps the cached value for another TTL, anything else is parsed and replaces it.
+    async fn refresh_cached<T>(
+        &self,
+        mut request: oidc_core::HttpRequest,
+        slot: &mut Option<Cached<T>>,
+        what: Document,
+        parse: impl FnOnce(HttpResponse) -> Result<T, Error>,
+    ) -> Result<Arc<T>, Error> {
+        add_if_none_match(&mut request, slot.as_ref().and_then(|c| c.etag.as_deref()));
+        let response = self
+            .inner
+            .http
+            .execute(request)
+            .await
+            .map_err(|source| Error::Transport { what, source })?;
         let ttl = self.inner.policy.ttl(&response);
         let etag = etag(&response);
         let now = self.inner.clock.now_unix();
@@ -255,17 +267,13 @@ impl Provider {
             }
             return Ok(c.value.clone());
         }
-        let md = Arc::new(parse_discovery_response_with(
-            &self.inner.issuer,
-            response,
-            &self.inner.quirks,
-        )?);
+        let value = Arc::new(parse(response)?);
         *slot = Some(Cached {
-            value: md.clone(),
+            value: value.clone(),
             expires_at: now.saturating_add(ttl),
             etag,
         });
-        Ok(md)
+        Ok(value)
     }
 
     async fn jwks_url(&self) -> Result<url::Url, Error> {
@@ -334,40 +342,14 @@ impl Provider {
         url: &url::Url,
         state: &mut JwksState,
     ) -> Result<Arc<SignerKeys>, Error> {
-        let mut request = jwks_request(url);
-        add_if_none_match(
-            &mut request,
-            state.cached.as_ref().and_then(|c| c.etag.as_deref()),
-        );
         tracing::debug!(url = %url, "fetching the JWKS");
-        let response =
-            self.inner
-                .http
-                .execute(request)
-                .await
-                .map_err(|source| Error::Transport {
-                    what: Document::Jwks,
-                    source,
-                })?;
-        let ttl = self.inner.policy.ttl(&response);
-        let etag = etag(&response);
-        let now = self.inner.clock.now_unix();
-        if response.status() == http::StatusCode::NOT_MODIFIED
-            && let Some(c) = state.cached.as_mut()
-        {
-            c.expires_at = now.saturating_add(ttl);
-            if etag.is_some() {
-                c.etag = etag;
-            }
-            return Ok(c.value.clone());
-        }
-        let keys = Arc::new(parse_jwks_response(response)?);
-        state.cached = Some(Cached {
-            value: keys.clone(),
-            expires_at: now.saturating_add(ttl),
-            etag,
-        });
-        Ok(keys)
+        self.refresh_cached(
+            jwks_request(url),
+            &mut state.cached,
+            Document::Jwks,
+            parse_jwks_response,
+        )
+        .await
     }
 
     /// Forgets the cached metadata and keys (the next call fetches).
