@@ -15,8 +15,8 @@ use oidc_jose::{
 };
 use oidc_loopback::{LoopbackConfig, LoopbackServer};
 use oidc_token::{
-    ClientAuth, ClientAuthMethod, DevicePollOptions, LogoutUrl, ResponseOptions, TokenClient,
-    TokenResponse, TokenTypeHint, TokioSleeper, UserDetails, UserInfoParse, UserInfoVerification,
+    ClientAuth, DevicePollOptions, LogoutUrl, ResponseOptions, TokenClient, TokenResponse,
+    TokenTypeHint, TokioSleeper, UserDetails, UserInfoParse, UserInfoVerification,
 };
 use tokio::sync::watch;
 use url::Url;
@@ -498,10 +498,8 @@ impl OidcDesktop {
                     .ok_or(Error::Config("private_key_jwt needs a private key"))?,
             ),
         };
-        let _ = ClientAuthMethod::choose(&supported);
-        let mut options =
+        let options =
             ResponseOptions::default().accept_string_expires_in(c.accept_string_expires_in);
-        options = options.max_response_bytes(oidc_token::DEFAULT_MAX_RESPONSE_BYTES);
         let mut tc = TokenClient::new(ClientId::new(c.client_id.clone()), auth)
             .with_clock(self.inner.clock.clone())
             .with_options(options);
