@@ -50,6 +50,17 @@ pub(crate) fn sweep_profiles() {
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
+/// `--ip-address-space-overrides` marking the origin of `url` (the provider's authorization
+/// endpoint on 127.0.0.1) as public, as a real provider is: Chromium's Local Network Access
+/// then judges the provider pages' way to the loopback listener (the `form_post` form, the
+/// redirects) as it would in production.
+fn public_origin_flag(url: &str) -> Option<String> {
+    let u = oidc_desktop::core::url::Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    let port = u.port_or_known_default()?;
+    Some(format!("--ip-address-space-overrides={host}:{port}=public"))
+}
+
 /// One headless Chromium per sign-in, with a fresh profile directory; [`Self::cleanup`]
 /// kills it (if it is still running) and removes the profile.
 pub(crate) struct Chromium {
@@ -100,7 +111,11 @@ impl BrowserLauncher for Chromium {
             source,
         };
         std::fs::create_dir_all(&dir).map_err(spawn_error)?;
-        let child = Command::new(&self.exe)
+        let mut cmd = Command::new(&self.exe);
+        if let Some(flag) = public_origin_flag(url) {
+            cmd.arg(flag);
+        }
+        let child = cmd
             .args([
                 "--headless",
                 "--no-sandbox",

@@ -40,14 +40,20 @@ fn sign_in_with_chromium(extra: &[&str]) {
     let op = TestOp::start_in_background(OpConfig::default()).unwrap();
     let profile = TempDir::new("chromium-profile");
     let cache = TempDir::new("chromium-cache");
+    let issuer = op.issuer();
+    let op_port = oidc_desktop::core::url::Url::parse(&issuer)
+        .unwrap()
+        .port()
+        .unwrap();
+    // The provider's origin counts as public, as a real provider's does, so Local Network
+    // Access judges its form_post page's way to the loopback as in production.
     let command = format!(
         "'{}' --headless --no-sandbox --disable-gpu --disable-background-networking \
          --disable-component-update --disable-sync --no-first-run --user-data-dir='{}' \
-         --dump-dom {{url}}",
+         --ip-address-space-overrides=127.0.0.1:{op_port}=public --dump-dom {{url}}",
         chromium.display(),
         profile.path().display()
     );
-    let issuer = op.issuer();
     let mut args = vec![
         "login",
         "--issuer",

@@ -49,7 +49,10 @@ try {
     timeout: 30000,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
+      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      // The provider is a public site in production: let Local Network Access judge its
+      // pages' way to the application's loopback listener as it would there.
+      `--ip-address-space-overrides=127.0.0.1:${opt['op-port']}=public`],
   });
   const context = await browser.newContext({ viewport: { width: 760, height: 520 }, colorScheme: 'light' });
   await context.route('**/*', (route) => {

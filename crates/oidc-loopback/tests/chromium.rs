@@ -180,6 +180,38 @@ async fn query_response_shows_the_success_page_in_a_browser() {
     );
 }
 
+/// Serves `page` as `text/html` at `http://127.0.0.1:<port>/` to every request, like a
+/// provider's `form_post` response page; the task ends with the test's runtime.
+async fn serve_provider_page(page: String) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        // Bounded: Chromium asks for the page and perhaps a favicon.
+        for _ in 0..16 {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = timeout(Duration::from_secs(5), conn.read(&mut buf)).await;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = conn.write_all(reply.as_bytes()).await;
+            let _ = conn.shutdown().await;
+        }
+    });
+    port
+}
+
+/// The flag that makes Chromium treat `127.0.0.1:port` as a public site, as a real
+/// provider's origin is, so the form's way to the loopback is the one Local Network Access
+/// checks in production.
+fn public_origin_flag(port: u16) -> String {
+    format!("--ip-address-space-overrides=127.0.0.1:{port}=public")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_post_page_submitted_by_a_browser_is_delivered() {
     let Some(bin) = chromium_or_skip("form_post_page_submitted_by_a_browser_is_delivered") else {
@@ -188,7 +220,9 @@ async fn form_post_page_submitted_by_a_browser_is_delivered() {
     let mut server = LoopbackServer::bind(LoopbackConfig::new()).await.unwrap();
     let state = State::generate();
     server.expect_state(&state);
-    // the page a form_post provider renders: a form aimed at the redirect URI, auto-submitted
+    // the page a form_post provider renders: a form aimed at the redirect URI, auto-submitted,
+    // served from a real http origin (current Chromium delivers no submission from a `data:`
+    // page to 127.0.0.1)
     let page = format!(
         "<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{}\">\
 <input type=\"hidden\" name=\"code\" value=\"posted code\">\
@@ -196,12 +230,19 @@ async fn form_post_page_submitted_by_a_browser_is_delivered() {
         server.redirect_uri(),
         state.secret()
     );
-    let url = format!("data:text/html,{}", page.replace('#', "%23"));
-    let browser = Browser::open(&bin, &url, &[]);
+    let port = serve_provider_page(page).await;
+    let flag = public_origin_flag(port);
+    let browser = Browser::open(&bin, &format!("http://127.0.0.1:{port}/"), &[&flag]);
     let params = delivered(&mut server).await;
     assert_eq!(params.arrival(), Arrival::FormPost);
     assert_eq!(params.get("code"), Some("posted code"));
-    drop(browser);
+    assert_eq!(params.get("state"), Some(state.secret()));
+    // the browser shows the loopback's success page after the post
+    let dom = browser.dom();
+    assert!(
+        dom.contains("You can close this tab"),
+        "Chromium ended on: {dom}"
+    );
 }
 
 /// With scripting off Chromium's `--dump-dom` and `--screenshot` produce nothing, so the
