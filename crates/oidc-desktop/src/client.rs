@@ -1228,7 +1228,11 @@ impl OidcDesktop {
         self.launch_browser(&url.build())?;
         let r = server.wait().await;
         server.shutdown().await;
-        r?;
+        // The loopback checked `state`; a provider that could not end the session may say
+        // why in the redirect, and that is not a sign-out.
+        if let Some(e) = r?.response().provider_error() {
+            return Err(Error::Authorization(oidc_core::Error::Provider(e)));
+        }
         self.log(LogLevel::Info, "signed out at the provider");
         Ok(())
     }

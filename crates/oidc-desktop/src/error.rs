@@ -121,9 +121,11 @@ impl Error {
         }
     }
 
-    /// The provider's own error, when the provider refused: `(error, description, uri)`
-    /// from the authorization response or the token endpoint (the seed's
-    /// `authz_response_code`, `authz_response_desc`, `AuthErrorURI`).
+    /// The provider's own error, whenever the provider sent one: `(error, description,
+    /// uri)` from the authorization response, the end-session redirect, any back-channel
+    /// endpoint (token, refresh, device, PAR, revocation, introspection), a device grant's
+    /// ending (`access_denied`, `expired_token`) or a UserInfo `WWW-Authenticate`
+    /// challenge, whatever [`kind`](Self::kind) the failure has.
     pub fn provider_error(&self) -> Option<(&str, Option<&str>, Option<&str>)> {
         match self {
             Error::Authorization(oidc_core::Error::Provider(p)) => Some((
@@ -131,16 +133,7 @@ impl Error {
                 p.error_description.as_deref(),
                 p.error_uri.as_deref(),
             )),
-            Error::Token(oidc_token::Error::TokenEndpoint {
-                error,
-                error_description,
-                error_uri,
-                ..
-            }) => Some((
-                error.as_str(),
-                error_description.as_deref(),
-                error_uri.as_deref(),
-            )),
+            Error::Token(e) => e.provider_error(),
             _ => None,
         }
     }

@@ -165,6 +165,26 @@ pub enum Fault {
         /// `error_description`.
         description: String,
     },
+    /// The endpoint refuses with this OAuth 2.0 error instead of doing its work: a JSON error
+    /// body (RFC 6749 §5.2) from the back-channel endpoints, with `WWW-Authenticate: Bearer`
+    /// (RFC 6750 §3) from UserInfo when `status` is 401 or 403, and a redirect carrying the
+    /// error to `post_logout_redirect_uri` from the end-session endpoint. On the token
+    /// endpoint `grant_type` restricts it to one grant (`refresh_token`,
+    /// `urn:ietf:params:oauth:grant-type:device_code`, …).
+    EndpointError {
+        /// The endpoint that refuses.
+        endpoint: Endpoint,
+        /// Only requests of this grant type (token endpoint); `None`: every request.
+        grant_type: Option<String>,
+        /// The HTTP status (ignored for the end-session redirect).
+        status: u16,
+        /// `error`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+        /// `error_uri`.
+        uri: Option<String>,
+    },
     /// The endpoint answers after this delay.
     Slow {
         /// The endpoint.
@@ -191,6 +211,42 @@ impl Fault {
         Fault::AccessDenied {
             description: "The user declined the request".into(),
             uri: "https://op.example/errors/access_denied".into(),
+        }
+    }
+
+    /// `endpoint` refuses every request with HTTP 400 and `error`, a description naming the
+    /// fault and an `error_uri` derived from `error` (see [`Fault::EndpointError`]).
+    pub fn endpoint_error(endpoint: Endpoint, error: &str) -> Self {
+        Fault::EndpointError {
+            endpoint,
+            grant_type: None,
+            status: 400,
+            error: error.to_owned(),
+            description: Some(format!("{error} (injected fault)")),
+            uri: Some(format!("https://op.example/errors/{error}")),
+        }
+    }
+
+    /// The token endpoint refuses requests of one grant type with HTTP 400 and `error`
+    /// (description and URI as in [`Fault::endpoint_error`]).
+    pub fn grant_error(grant_type: &str, error: &str) -> Self {
+        match Self::endpoint_error(Endpoint::Token, error) {
+            Fault::EndpointError {
+                endpoint,
+                status,
+                error,
+                description,
+                uri,
+                ..
+            } => Fault::EndpointError {
+                endpoint,
+                grant_type: Some(grant_type.to_owned()),
+                status,
+                error,
+                description,
+                uri,
+            },
+            other => other,
         }
     }
 

@@ -555,6 +555,9 @@ impl Provider {
         if endpoint != Endpoint::Unknown && (has_repeated(&req.query) || has_repeated(&req.form)) {
             return Reply::oauth_error(400, "invalid_request", "a parameter is repeated");
         }
+        if let Some(reply) = self.injected_endpoint_error(req, endpoint) {
+            return reply;
+        }
         match endpoint {
             Endpoint::Discovery => Reply::json(200, &self.discovery()),
             Endpoint::Jwks => {
@@ -574,6 +577,63 @@ impl Provider {
             Endpoint::PushedAuthorization => self.par(req),
             Endpoint::Unknown => Reply::text(404, "not found"),
         }
+    }
+
+    /// The reply of a matching [`Fault::EndpointError`], if one is set.
+    fn injected_endpoint_error(&self, req: &Incoming, endpoint: Endpoint) -> Option<Reply> {
+        let (status, error, description, uri) = self.faults.iter().find_map(|f| match f {
+            Fault::EndpointError {
+                endpoint: e,
+                grant_type,
+                status,
+                error,
+                description,
+                uri,
+            } if *e == endpoint
+                && grant_type
+                    .as_deref()
+                    .is_none_or(|g| find(&req.form, "grant_type") == Some(g)) =>
+            {
+                Some((*status, error, description, uri))
+            }
+            _ => None,
+        })?;
+        let description = description.as_deref();
+        Some(match endpoint {
+            Endpoint::EndSession => {
+                let p = req.params();
+                let target = find(p, "post_logout_redirect_uri")?;
+                let mut url = Url::parse(target).ok()?;
+                {
+                    let mut q = url.query_pairs_mut();
+                    q.append_pair("error", error);
+                    if let Some(d) = description {
+                        q.append_pair("error_description", d);
+                    }
+                    if let Some(u) = uri {
+                        q.append_pair("error_uri", u);
+                    }
+                    if let Some(state) = find(p, "state") {
+                        q.append_pair("state", state);
+                    }
+                }
+                Reply::redirect(url.into())
+            }
+            Endpoint::UserInfo if matches!(status, 401 | 403) => {
+                Reply::bearer_error(status, error, description.unwrap_or_default())
+            }
+            _ => {
+                let mut body = Map::new();
+                body.insert("error".into(), json!(error));
+                if let Some(d) = description {
+                    body.insert("error_description".into(), json!(d));
+                }
+                if let Some(u) = uri {
+                    body.insert("error_uri".into(), json!(u));
+                }
+                Reply::json(status, &Value::Object(body))
+            }
+        })
     }
 
     // ----- discovery and keys -----

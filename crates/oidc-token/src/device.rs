@@ -151,6 +151,7 @@ impl TokenClient {
             Err(Error::TokenEndpoint {
                 error,
                 error_description,
+                error_uri,
                 ..
             }) if error == "authorization_pending"
                 || error == "slow_down"
@@ -160,8 +161,14 @@ impl TokenClient {
                 match error.as_str() {
                     "authorization_pending" => Ok(DevicePoll::Pending),
                     "slow_down" => Ok(DevicePoll::SlowDown),
-                    "access_denied" => Err(Error::DeviceAccessDenied { error_description }),
-                    _ => Err(Error::DeviceCodeExpired),
+                    "access_denied" => Err(Error::DeviceAccessDenied {
+                        error_description,
+                        error_uri,
+                    }),
+                    _ => Err(Error::DeviceCodeExpired {
+                        error_description,
+                        error_uri,
+                    }),
                 }
             }
             Err(e) => Err(e),
@@ -172,7 +179,7 @@ impl TokenClient {
     /// `authorization_pending`, `slow_down` (+5 s each time), `access_denied` and
     /// `expired_token` (RFC 8628 §3.4–3.5).
     ///
-    /// Gives up with [`Error::DeviceCodeExpired`] at the code's `expires_at` (by this
+    /// Gives up with [`Error::DeviceCodeExpiredLocally`] at the code's `expires_at` (by this
     /// client's clock), with [`Error::DevicePollTimeout`] after `options.max_wait`, and with
     /// [`Error::Cancelled`] as soon as `cancel` completes. Waits go through `sleeper`, so tests
     /// can run the loop without waiting.
@@ -209,7 +216,7 @@ impl TokenClient {
             sleeper.sleep(Duration::from_secs(interval)).await;
             let now = self.clock.now_unix();
             if now >= authorization.expires_at {
-                return Err(Error::DeviceCodeExpired);
+                return Err(Error::DeviceCodeExpiredLocally);
             }
             if give_up_at.is_some_and(|g| now >= g) {
                 return Err(Error::DevicePollTimeout {

@@ -201,15 +201,28 @@ pub enum Error {
         source: http::Error,
     },
     /// The user denied the device authorization request (RFC 8628 §3.5 `access_denied`).
-    #[error("the user denied the device authorization request")]
+    #[error("the user denied the device authorization request{}", .error_description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     DeviceAccessDenied {
         /// The `error_description`, if any.
         error_description: Option<String>,
+        /// The `error_uri`, if any.
+        error_uri: Option<String>,
     },
-    /// The device code expired before the user finished (RFC 8628 §3.5 `expired_token`, or
-    /// the local deadline derived from `expires_in`).
+    /// The provider answered `expired_token` (RFC 8628 §3.5): the device code expired before
+    /// the user finished.
+    #[error(
+        "the device code expired before the user completed the authorization (the provider answered `expired_token`)"
+    )]
+    DeviceCodeExpired {
+        /// The `error_description`, if any.
+        error_description: Option<String>,
+        /// The `error_uri`, if any.
+        error_uri: Option<String>,
+    },
+    /// The device code's lifetime (`expires_in`) ran out by this client's clock before the
+    /// user finished; the provider was not asked again.
     #[error("the device code expired before the user completed the authorization")]
-    DeviceCodeExpired,
+    DeviceCodeExpiredLocally,
     /// Polling gave up at the caller's overall deadline.
     #[error("device authorization polling gave up after {waited_secs} s")]
     DevicePollTimeout {
@@ -262,7 +275,7 @@ impl Error {
             Error::AuthorizationRequest(_) => "invalid_authorization_request",
             Error::BuildRequest { .. } => "build_request",
             Error::DeviceAccessDenied { .. } => "access_denied",
-            Error::DeviceCodeExpired => "expired_token",
+            Error::DeviceCodeExpired { .. } | Error::DeviceCodeExpiredLocally => "expired_token",
             Error::DevicePollTimeout { .. } => "device_poll_timeout",
             Error::Cancelled => "cancelled",
         }
@@ -270,11 +283,44 @@ impl Error {
 
     /// The OAuth 2.0 `error` code when the provider sent an error response.
     pub fn oauth_error(&self) -> Option<&str> {
+        self.provider_error().map(|(error, _, _)| error)
+    }
+
+    /// The provider's own error when it sent one, whatever this crate made of it:
+    /// `(error, error_description, error_uri)` of an OAuth 2.0 error response (token, refresh,
+    /// device, PAR, revocation, introspection), of a device grant's ending (`access_denied`,
+    /// `expired_token`) or of a resource server's `WWW-Authenticate: Bearer` challenge
+    /// (UserInfo). `None` for failures the provider did not name (transport, parsing, checks
+    /// made here, the local device deadline).
+    pub fn provider_error(&self) -> Option<(&str, Option<&str>, Option<&str>)> {
         match self {
-            Error::TokenEndpoint { error, .. } => Some(error),
-            Error::BearerTokenRejected { error, .. } => error.as_deref(),
-            Error::DeviceAccessDenied { .. } => Some("access_denied"),
-            Error::DeviceCodeExpired => Some("expired_token"),
+            Error::TokenEndpoint {
+                error,
+                error_description,
+                error_uri,
+                ..
+            } => Some((error, error_description.as_deref(), error_uri.as_deref())),
+            Error::BearerTokenRejected {
+                error: Some(error),
+                error_description,
+                ..
+            } => Some((error, error_description.as_deref(), None)),
+            Error::DeviceAccessDenied {
+                error_description,
+                error_uri,
+            } => Some((
+                "access_denied",
+                error_description.as_deref(),
+                error_uri.as_deref(),
+            )),
+            Error::DeviceCodeExpired {
+                error_description,
+                error_uri,
+            } => Some((
+                "expired_token",
+                error_description.as_deref(),
+                error_uri.as_deref(),
+            )),
             _ => None,
         }
     }

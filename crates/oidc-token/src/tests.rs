@@ -812,17 +812,31 @@ async fn device_poll_access_denied_and_expired_token() {
     )
     .await;
     let e = r.unwrap_err();
-    assert!(matches!(&e, Error::DeviceAccessDenied { error_description: Some(d) } if d == "no"));
+    assert!(
+        matches!(&e, Error::DeviceAccessDenied { error_description: Some(d), error_uri: None } if d == "no")
+    );
+    assert_eq!(
+        e.provider_error(),
+        Some(("access_denied", Some("no"), None))
+    );
     assert_eq!(e.kind(), "access_denied");
     assert_eq!(n, 2);
     let (r, _, _) = run_poll(
-        vec![(400, r#"{"error":"expired_token"}"#)],
+        vec![(
+            400,
+            r#"{"error":"expired_token","error_description":"too late","error_uri":"https://op/e"}"#,
+        )],
         600,
         5,
         DevicePollOptions::default(),
     )
     .await;
-    assert_eq!(r.unwrap_err().kind(), "expired_token");
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), "expired_token");
+    assert_eq!(
+        e.provider_error(),
+        Some(("expired_token", Some("too late"), Some("https://op/e")))
+    );
     let (r, _, _) = run_poll(
         vec![(400, r#"{"error":"invalid_client"}"#)],
         600,
@@ -837,7 +851,13 @@ async fn device_poll_access_denied_and_expired_token() {
 async fn device_poll_stops_at_code_expiry_and_at_the_deadline() {
     // expires after 12 s, interval 5: polls at +5, +10, then +15 is past expiry
     let (r, waits, n) = run_poll(vec![PENDING; 10], 12, 5, DevicePollOptions::default()).await;
-    assert!(matches!(r, Err(Error::DeviceCodeExpired)));
+    let e = r.unwrap_err();
+    assert!(matches!(e, Error::DeviceCodeExpiredLocally));
+    assert_eq!(
+        e.provider_error(),
+        None,
+        "the local deadline is not the provider's word"
+    );
     assert_eq!((waits.len(), n), (3, 2));
     let (r, _, n) = run_poll(
         vec![PENDING; 10],
