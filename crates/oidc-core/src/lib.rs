@@ -68,7 +68,7 @@ pub use http_client::{
 pub use ids::{ClientId, IssuerUrl, RedirectUrl, Scope};
 pub use pkce::{PkceChallenge, PkceMethod};
 pub use random::random_token;
-pub use request::{AuthorizationRequest, Display, Prompt};
+pub use request::{AuthorizationRequest, Display, ParameterRole, Prompt};
 pub use response::{AuthorizationResponse, AuthorizationSuccess, ProviderError};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdTokenString, Nonce, PkceVerifier, RefreshToken,

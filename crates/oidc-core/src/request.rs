@@ -97,17 +97,40 @@ impl Display {
     }
 }
 
-/// Parameter names the builder sets itself; extra parameters may not repeat them.
-const RESERVED: &[&str] = &[
-    "client_id",
-    "redirect_uri",
+/// Parameters the client must own: derived from its registration or generated per request
+/// to protect it. They can never come from outside (an extra parameter, a command line).
+const CLIENT_OWNED: &[(&str, &str)] = &[
+    ("client_id", "it is the client's registration"),
+    (
+        "redirect_uri",
+        "it is the loopback listener of this sign-in",
+    ),
+    (
+        "response_type",
+        "it follows from the grant; choose the grant or response type instead",
+    ),
+    ("state", "it is generated per sign-in against CSRF"),
+    (
+        "nonce",
+        "it is generated per sign-in against ID token replay",
+    ),
+    ("code_challenge", "PKCE is generated per sign-in"),
+    ("code_challenge_method", "PKCE is generated per sign-in"),
+    (
+        "request",
+        "request objects would bypass every check of the request",
+    ),
+    (
+        "request_uri",
+        "it comes from the provider's pushed authorization response",
+    ),
+];
+
+/// Standard parameters with a typed setting of their own; as extra parameters they would be
+/// sent twice.
+const TYPED: &[&str] = &[
     "scope",
-    "response_type",
     "response_mode",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
     "prompt",
     "display",
     "login_hint",
@@ -115,8 +138,44 @@ const RESERVED: &[&str] = &[
     "max_age",
     "ui_locales",
     "claims",
-    "request_uri",
+    "acr_values",
 ];
+
+/// What an authorization request parameter given by name is to this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParameterRole {
+    /// The client sets it itself and never takes it from outside; `why` says why.
+    ClientOwned {
+        /// Why (one clause, for error messages).
+        why: &'static str,
+    },
+    /// A standard parameter with a typed setter of [`AuthorizationRequest`]
+    /// (`prompt`, `login_hint`, `max_age`, …): route a value given by name to it.
+    Typed,
+    /// Any other parameter: sent as given through [`AuthorizationRequest::param`].
+    Extra,
+}
+
+impl ParameterRole {
+    /// The role of the parameter `name`.
+    ///
+    /// ```
+    /// use oidc_core::ParameterRole;
+    /// assert_eq!(ParameterRole::of("ui_locales"), ParameterRole::Typed);
+    /// assert!(matches!(ParameterRole::of("state"), ParameterRole::ClientOwned { .. }));
+    /// assert_eq!(ParameterRole::of("access_type"), ParameterRole::Extra);
+    /// ```
+    pub fn of(name: &str) -> Self {
+        if let Some((_, why)) = CLIENT_OWNED.iter().find(|(n, _)| *n == name) {
+            ParameterRole::ClientOwned { why }
+        } else if TYPED.contains(&name) {
+            ParameterRole::Typed
+        } else {
+            ParameterRole::Extra
+        }
+    }
+}
 
 /// Builds an authorization request.
 ///
@@ -141,6 +200,7 @@ pub struct AuthorizationRequest {
     max_age: Option<u64>,
     ui_locales: Option<String>,
     claims: Option<String>,
+    acr_values: Option<String>,
     extra: Vec<(String, String)>,
 }
 
@@ -166,6 +226,7 @@ impl AuthorizationRequest {
             max_age: None,
             ui_locales: None,
             claims: None,
+            acr_values: None,
             extra: Vec::new(),
         }
     }
@@ -268,8 +329,16 @@ impl AuthorizationRequest {
         self
     }
 
-    /// An extra parameter (the seed's `add_param`). Repeating a parameter the builder sets
-    /// itself is refused by [`Self::build_url`].
+    /// `acr_values`: the requested Authentication Context Class References, space-separated
+    /// in order of preference (OpenID Connect Core §3.1.2.1).
+    #[must_use]
+    pub fn acr_values(mut self, values: impl Into<String>) -> Self {
+        self.acr_values = Some(values.into());
+        self
+    }
+
+    /// An extra parameter. A parameter with a typed setter, or one the client owns (see
+    /// [`ParameterRole`]), is refused by [`Self::build_url`] and [`Self::to_pairs`].
     #[must_use]
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
@@ -300,7 +369,7 @@ impl AuthorizationRequest {
         if let Some((name, _)) = self
             .extra
             .iter()
-            .find(|(n, _)| RESERVED.contains(&n.as_str()))
+            .find(|(n, _)| ParameterRole::of(n) != ParameterRole::Extra)
         {
             return Err(Error::ReservedParameter { name: name.clone() });
         }
@@ -344,6 +413,9 @@ impl AuthorizationRequest {
         }
         if let Some(c) = &self.claims {
             push("claims", c.clone());
+        }
+        if let Some(a) = &self.acr_values {
+            push("acr_values", a.clone());
         }
         for (k, v) in &self.extra {
             push(k, v.clone());
@@ -476,10 +548,59 @@ mod tests {
             base().prompt([Prompt::None, Prompt::Login]).build_url(),
             Err(Error::PromptNoneCombined)
         ));
-        assert!(matches!(
-            base().param("state", "x").build_url(),
-            Err(Error::ReservedParameter { .. })
-        ));
+        for name in ["state", "request", "ui_locales", "acr_values"] {
+            assert!(
+                matches!(
+                    base().param(name, "x").build_url(),
+                    Err(Error::ReservedParameter { .. })
+                ),
+                "{name} as an extra parameter"
+            );
+        }
+    }
+
+    #[test]
+    fn parameter_roles() {
+        for owned in [
+            "client_id",
+            "redirect_uri",
+            "response_type",
+            "state",
+            "nonce",
+            "code_challenge",
+            "code_challenge_method",
+            "request",
+            "request_uri",
+        ] {
+            assert!(
+                matches!(ParameterRole::of(owned), ParameterRole::ClientOwned { why } if !why.is_empty()),
+                "{owned}"
+            );
+        }
+        for typed in [
+            "prompt",
+            "login_hint",
+            "max_age",
+            "ui_locales",
+            "display",
+            "acr_values",
+            "claims",
+            "id_token_hint",
+            "scope",
+            "response_mode",
+        ] {
+            assert_eq!(ParameterRole::of(typed), ParameterRole::Typed, "{typed}");
+        }
+        for extra in ["access_type", "claims_locales", "audience", "State"] {
+            assert_eq!(ParameterRole::of(extra), ParameterRole::Extra, "{extra}");
+        }
+        let url = base()
+            .acr_values("urn:mace:incommon:iap:silver")
+            .build_url()
+            .unwrap();
+        assert!(
+            pairs(&url).contains(&("acr_values".into(), "urn:mace:incommon:iap:silver".into()))
+        );
     }
 
     #[test]

@@ -257,9 +257,41 @@ pub(crate) struct LoginArgs {
     /// max_age in seconds (auth_time is then required and checked)
     #[arg(long, value_name = "SECS")]
     pub(crate) max_age: Option<u64>,
-    /// An extra authorization request parameter (repeatable)
+    /// ui_locales: preferred languages of the provider's pages, e.g. "fr-CA fr en"
+    #[arg(long, value_name = "TAGS")]
+    pub(crate) ui_locales: Option<String>,
+    /// acr_values: requested authentication context classes, in order of preference
+    #[arg(long, value_name = "ACRS")]
+    pub(crate) acr_values: Option<String>,
+    /// display: how the provider shows its pages
+    #[arg(long, value_enum)]
+    pub(crate) display: Option<DisplayArg>,
+    /// claims: the OpenID Connect claims request (a JSON object)
+    #[arg(long, value_name = "JSON")]
+    pub(crate) claims: Option<String>,
+    /// id_token_hint: a previously issued ID token naming the expected user
+    #[arg(long, value_name = "JWT", allow_hyphen_values = true)]
+    pub(crate) id_token_hint: Option<String>,
+    /// An authorization request parameter (repeatable). Standard parameters (prompt,
+    /// login_hint, max_age, ui_locales, display, acr_values, claims, id_token_hint, scope,
+    /// response_mode) go to their setting; the ones the client owns (state, nonce,
+    /// code_challenge*, client_id, redirect_uri, response_type, request, request_uri) are
+    /// refused
     #[arg(long = "param", value_name = "K=V", value_parser = parse_param)]
     pub(crate) params: Vec<(String, String)>,
+}
+
+/// `--display`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DisplayArg {
+    /// A full page.
+    Page,
+    /// A popup window.
+    Popup,
+    /// A touch interface.
+    Touch,
+    /// A feature phone.
+    Wap,
 }
 
 /// `--grant`.

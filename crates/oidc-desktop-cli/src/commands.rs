@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oidc_desktop::core::{
-    AccessToken, ClientSecret, GrantType, IdTokenString, Prompt, RefreshToken, ResponseMode,
-    ResponseType, SystemClock,
+    AccessToken, ClientSecret, GrantType, IdTokenString, RefreshToken, ResponseType, SystemClock,
 };
 use oidc_desktop::jose::{
     ExpectedIssuer, IdTokenClaims, IdTokenValidator, JwkSet, SigningKey, SkipChecks,
@@ -25,8 +24,8 @@ use serde_json::{Value, json};
 use crate::cache::Cache;
 use crate::cli::{
     BrowserArgs, CacheArgs, ClientAuthArg, Command, DemoArgs, DeviceArgs, DiscoverArgs, GrantArg,
-    LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RefreshArgs, ResponseModeArg, RevokeArgs,
-    TokenHintArg, UserinfoArgs, ValidateArgs,
+    LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RefreshArgs, RevokeArgs, TokenHintArg,
+    UserinfoArgs, ValidateArgs,
 };
 use crate::events::CliEvents;
 use crate::output::{CliError, Outcome};
@@ -344,32 +343,27 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         (None, Some(rt)) => rt.grant_type(),
         (None, None) => GrantType::AuthorizationCode,
     };
-    let mode = a.response_mode.map(|m| match m {
-        ResponseModeArg::Query => ResponseMode::Query,
-        ResponseModeArg::Fragment => ResponseMode::Fragment,
-        ResponseModeArg::FormPost => ResponseMode::FormPost,
-    });
-    let prompts: Vec<Prompt> = a
-        .prompt
-        .as_deref()
-        .map(|p| p.split_whitespace().map(Prompt::parse).collect())
-        .unwrap_or_default();
+    let o = crate::params::authz_options(a)?;
     let (no_pkce, no_nonce) = (a.no_pkce, a.no_nonce);
-    let login_hint = a.login_hint.clone();
-    let max_age = a.max_age;
-    let params = a.params.clone();
-    let b = builder(&a.provider, ctx, true)?
-        .grant_type(grant)
-        .configure(move |c| {
-            c.response_type = rt;
-            c.response_mode = mode;
-            c.use_pkce = !no_pkce;
-            c.use_nonce = !no_nonce;
-            c.prompt = prompts;
-            c.login_hint = login_hint;
-            c.max_age = max_age;
-            c.extra_params = params;
-        });
+    let mut b = builder(&a.provider, ctx, true)?;
+    if let Some(more) = &o.extra_scope {
+        b = b.scope(&format!("{} {more}", a.provider.scope));
+    }
+    let b = b.grant_type(grant).configure(move |c| {
+        c.response_type = rt;
+        c.response_mode = o.response_mode;
+        c.use_pkce = !no_pkce;
+        c.use_nonce = !no_nonce;
+        c.prompt = o.prompt;
+        c.login_hint = o.login_hint;
+        c.max_age = o.max_age;
+        c.ui_locales = o.ui_locales;
+        c.display = o.display;
+        c.acr_values = o.acr_values;
+        c.claims = o.claims;
+        c.id_token_hint = o.id_token_hint;
+        c.extra_params = o.extra;
+    });
     let client = build(with_browser(b, &a.browser, events.clone()))?;
     let cache = open_cache(&a.cache, &client, &a.provider)?;
     if let Some(cache) = &cache

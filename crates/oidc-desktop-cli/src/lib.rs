@@ -31,6 +31,7 @@ mod commands;
 mod events;
 mod logging;
 mod output;
+mod params;
 
 use std::ffi::OsString;
 use std::io::IsTerminal as _;

@@ -642,6 +642,9 @@ impl OidcDesktop {
         if let Some(cl) = &c.claims {
             req = req.claims(cl.clone());
         }
+        if let Some(a) = &c.acr_values {
+            req = req.acr_values(a.clone());
+        }
         for (k, v) in &c.extra_params {
             req = req.param(k.clone(), v.clone());
         }

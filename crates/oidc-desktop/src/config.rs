@@ -82,6 +82,8 @@ pub struct Config {
     pub ui_locales: Option<String>,
     /// `claims` request parameter (JSON).
     pub claims: Option<String>,
+    /// `acr_values` (space-separated, in order of preference).
+    pub acr_values: Option<String>,
     /// The seed's `add_param`: extra authorization request parameters.
     pub extra_params: Vec<(String, String)>,
     /// The seed's `timeout` (default 60 s; `Duration::ZERO` = wait forever).
@@ -175,6 +177,7 @@ impl Config {
             max_age: None,
             ui_locales: None,
             claims: None,
+            acr_values: None,
             extra_params: Vec::new(),
             timeout: Duration::from_secs(60),
             loopback_port: 0,
