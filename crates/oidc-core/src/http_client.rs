@@ -126,35 +126,49 @@ impl HttpError {
     }
 }
 
+impl HttpError {
+    /// The innermost cause: what actually went wrong (`Connection refused`, the TLS
+    /// alert, …). The layers in between only repeat the URL and their own names.
+    fn root_cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let mut e: &(dyn std::error::Error + 'static) = &**self.source.as_ref()?;
+        while let Some(inner) = e.source() {
+            e = inner;
+        }
+        Some(e)
+    }
+}
+
+/// One sentence: what failed, the URL once, the root cause last
+/// (`could not connect to https://op/token: Connection refused (os error 111)`).
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let what = match self.kind {
-            HttpErrorKind::Connect => "could not connect",
-            HttpErrorKind::Timeout => "timed out",
-            HttpErrorKind::Tls => "TLS failure",
-            HttpErrorKind::TooLarge => "response body exceeds the size limit",
-            HttpErrorKind::Redirect => "redirect refused",
-            HttpErrorKind::Proxy => "proxy failure",
-            HttpErrorKind::InvalidRequest => "invalid request",
-            HttpErrorKind::Cancelled => "cancelled",
-            HttpErrorKind::Other => "HTTP transport failure",
+        let (what, joint) = match self.kind {
+            HttpErrorKind::Connect => ("could not connect", "to"),
+            HttpErrorKind::Timeout => ("timed out", "waiting for"),
+            HttpErrorKind::Tls => ("TLS failure", "with"),
+            HttpErrorKind::TooLarge => ("response body exceeds the size limit", "at"),
+            HttpErrorKind::Redirect => ("redirect refused", "at"),
+            HttpErrorKind::Proxy => ("proxy failure", "on the way to"),
+            HttpErrorKind::InvalidRequest => ("invalid request", "to"),
+            HttpErrorKind::Cancelled => ("cancelled", "request to"),
+            HttpErrorKind::Other => ("HTTP transport failure", "with"),
         };
         f.write_str(what)?;
         if let Some(url) = &self.url {
-            write!(f, " ({url})")?;
+            write!(f, " {joint} {url}")?;
         }
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
+        if let Some(cause) = self.root_cause() {
+            write!(f, ": {cause}")?;
         }
         Ok(())
     }
 }
 
+/// [`source`](std::error::Error::source) is the root cause (see [`HttpError`]'s
+/// `Display`), so reports that walk the chain do not repeat the transport's layers.
 impl std::error::Error for HttpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_ref()
-            .map(|s| &**s as &(dyn std::error::Error + 'static))
+        self.root_cause()
     }
 }
 
@@ -168,5 +182,54 @@ mod tests {
         assert_eq!(e.url(), Some("https://op/token"));
         assert!(!e.to_string().contains("secret"));
         assert!(e.is_timeout());
+    }
+
+    /// A transport error as reqwest nests it: each layer names itself and repeats the URL.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>, Option<std::io::Error>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match (&self.1, &self.2) {
+                (Some(l), _) => Some(&**l),
+                (None, Some(io)) => Some(io),
+                (None, None) => None,
+            }
+        }
+    }
+
+    #[test]
+    fn one_sentence_with_the_url_once_and_the_root_cause_last() {
+        let refused =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let nested = Layer(
+            "error sending request for url (http://127.0.0.1:1/x)",
+            Some(Box::new(Layer(
+                "client error (Connect)",
+                Some(Box::new(Layer("tcp connect error", None, Some(refused)))),
+                None,
+            ))),
+            None,
+        );
+        let e = HttpError::new(HttpErrorKind::Connect)
+            .with_url("http://127.0.0.1:1/x?code=c")
+            .with_source(nested);
+        assert_eq!(
+            e.to_string(),
+            "could not connect to http://127.0.0.1:1/x: Connection refused"
+        );
+        let root = std::error::Error::source(&e).unwrap();
+        assert_eq!(root.to_string(), "Connection refused");
+        assert!(root.source().is_none());
+        assert_eq!(
+            HttpError::new(HttpErrorKind::Timeout).to_string(),
+            "timed out"
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! Whenever the provider refuses, the CLI's error object carries the provider's own words
-//! (`provider_error`, `provider_error_description`, `provider_error_uri`), whatever `kind`
-//! the failure maps to: one test per path that can end in a provider error.
+//! What the CLI's error object says. Whenever the provider refuses, it carries the
+//! provider's own words (`provider_error`, `provider_error_description`,
+//! `provider_error_uri`), whatever `kind` the failure maps to: one test per path that can end
+//! in a provider error. A transport failure is one sentence: the URL once, the cause last.
 
 #![allow(
     clippy::unwrap_used,
@@ -234,4 +235,27 @@ fn end_session_error() {
     let e = r.err(1);
     assert_eq!(e["kind"], "authorization_error", "{e}");
     assert_provider_error(&e, "invalid_request");
+}
+
+#[test]
+fn a_transport_failure_is_one_sentence_with_the_url_once_and_the_cause_last() {
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let e = run(&["discover", "--issuer", &issuer]).err(1);
+    let m = e["message"].as_str().unwrap();
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    assert_eq!(m.matches(&url).count(), 1, "{m}");
+    assert!(
+        m.starts_with(&format!(
+            "fetching the discovery document failed: could not connect to {url}: "
+        )),
+        "{m}"
+    );
+    let cause = m.rsplit_once(": ").unwrap().1;
+    assert!(
+        cause.contains("Connection refused"),
+        "the root cause comes last: {m}"
+    );
+    assert!(!m.contains("error sending request"), "{m}");
+    assert!(!m.contains("client error (Connect)"), "{m}");
 }
