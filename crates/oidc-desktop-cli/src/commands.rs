@@ -16,8 +16,8 @@ use oidc_desktop::reqwest_transport::{
 use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
-    BrowserLauncher, ClientAuthChoice, LaunchError, OidcDesktop, OidcDesktopBuilder, Session,
-    SystemBrowser,
+    BrowserFailure, BrowserLauncher, ClientAuthChoice, LaunchError, OidcDesktop,
+    OidcDesktopBuilder, Session, SystemBrowser,
 };
 use serde_json::{Value, json};
 
@@ -250,17 +250,32 @@ fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
     })
 }
 
+/// What a browser command that fails at once does: in text mode, or when someone can read
+/// stderr, say so with the URL and keep waiting; with machine output and nobody at the
+/// terminal, fail at once (`browser_launch_failed`) instead of waiting out `--timeout`.
+fn browser_failure(ctx: &Ctx) -> BrowserFailure {
+    use std::io::IsTerminal as _;
+    if ctx.text() || std::io::stderr().is_terminal() {
+        BrowserFailure::KeepWaiting
+    } else {
+        BrowserFailure::Fail
+    }
+}
+
 /// How the browser is opened.
 fn with_browser(
     b: OidcDesktopBuilder,
     args: &BrowserArgs,
     events: Arc<CliEvents>,
+    ctx: &Ctx,
 ) -> OidcDesktopBuilder {
     let port = args.redirect_port;
     let path = args.redirect_path.clone();
+    let on_failure = browser_failure(ctx);
     let mut b = b.events(events).configure(move |c| {
         c.loopback_port = port;
         c.loopback_path = path;
+        c.browser_failure = on_failure;
     });
     if let Some(cmd) = &args.browser_command {
         b = b.browser_command(cmd.clone());
@@ -364,7 +379,7 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         c.id_token_hint = o.id_token_hint;
         c.extra_params = o.extra;
     });
-    let client = build(with_browser(b, &a.browser, events.clone()))?;
+    let client = build(with_browser(b, &a.browser, events.clone(), ctx))?;
     let cache = open_cache(&a.cache, &client, &a.provider)?;
     if let Some(cache) = &cache
         && let Some(mut s) = cache.load()
@@ -579,7 +594,7 @@ async fn discover(a: &DiscoverArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
 async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     let events = Arc::new(CliEvents::new(ctx.text(), a.browser.no_browser));
     let b = builder(&a.provider, ctx, true)?;
-    let client = build(with_browser(b, &a.browser, events.clone()))?;
+    let client = build(with_browser(b, &a.browser, events.clone(), ctx))?;
     let cache = Cache::open(
         a.cache_dir.as_deref(),
         client.issuer().as_str(),
@@ -708,6 +723,7 @@ async fn demo(a: &DemoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     }
     let events = Arc::new(CliEvents::new(ctx.text(), a.no_browser));
     let timeout = Duration::from_secs(a.timeout);
+    let on_failure = browser_failure(ctx);
     let mut b = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .scope("openid profile email")
@@ -715,6 +731,7 @@ async fn demo(a: &DemoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         .configure(move |c| {
             c.fetch_userinfo = true;
             c.timeout = timeout;
+            c.browser_failure = on_failure;
         });
     if headless {
         b = b.browser(Arc::new(HttpAgent::new()));

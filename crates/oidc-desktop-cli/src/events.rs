@@ -80,6 +80,15 @@ impl Events for CliEvents {
         self.start_spinner("waiting for the sign-in");
     }
 
+    fn on_browser_failed(&self, url: &str, error: &oidc_desktop::LaunchError) {
+        self.done();
+        eprintln!(
+            "The browser did not open the sign-in page ({error}). Open this URL by hand:\n\n    {url}\n"
+        );
+        eprintln!("Still waiting for the browser to come back. Press Ctrl-C to cancel.");
+        self.start_spinner("waiting for the sign-in");
+    }
+
     fn on_device_code(&self, prompt: &DeviceCodePrompt) {
         eprintln!(
             "To sign in, open {} and enter the code {}",

@@ -1,6 +1,12 @@
 //! Opening the authorization URL: the system browser, `$BROWSER`, or a command template.
 
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a launched browser command is watched for an early failure: a command that
+/// exits unsuccessfully within this window is reported at once (a real browser, or a
+/// launcher such as `xdg-open`, either keeps running or exits successfully).
+pub const EARLY_EXIT_WINDOW: Duration = Duration::from_secs(10);
 
 /// Why a browser could not be launched.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +27,41 @@ pub enum LaunchError {
     /// No system browser could be opened (no desktop session, no `xdg-open`, …).
     #[error("no system browser could be opened: {0}")]
     NoBrowser(#[source] std::io::Error),
+    /// The browser command started but exited unsuccessfully within
+    /// [`EARLY_EXIT_WINDOW`]: the page was most likely not opened.
+    #[error("the browser command `{program}` exited with {status}")]
+    Exited {
+        /// The program.
+        program: String,
+        /// How it ended.
+        status: ExitStatus,
+    },
+}
+
+/// The early fate of a launched browser: resolves with [`LaunchError::Exited`] when the
+/// command fails within [`EARLY_EXIT_WINDOW`], never otherwise.
+#[derive(Debug)]
+pub struct LaunchWatch {
+    failed: Option<tokio::sync::oneshot::Receiver<LaunchError>>,
+}
+
+impl LaunchWatch {
+    /// A launch nothing is known about after it started (the system browser, an agent).
+    pub fn unwatched() -> Self {
+        Self { failed: None }
+    }
+
+    /// Waits for the launched command to fail; pending forever when it does not.
+    pub async fn failure(&mut self) -> LaunchError {
+        if let Some(rx) = &mut self.failed
+            && let Ok(e) = rx.await
+        {
+            self.failed = None;
+            return e;
+        }
+        self.failed = None;
+        std::future::pending().await
+    }
 }
 
 /// Opens a URL for the user. Implement it to drive a scripted agent, an embedded web view,
@@ -33,6 +74,12 @@ pub trait BrowserLauncher: Send + Sync {
     /// The command shown to `on_launch_browser` before launching.
     fn default_command(&self) -> String {
         "system".to_owned()
+    }
+
+    /// Like [`Self::launch`], and also reports a command that fails soon after it started.
+    /// The default knows nothing after the start ([`LaunchWatch::unwatched`]).
+    fn launch_watched(&self, url: &str, command: &str) -> Result<LaunchWatch, LaunchError> {
+        self.launch(url, command).map(|()| LaunchWatch::unwatched())
     }
 }
 
@@ -71,8 +118,14 @@ impl BrowserLauncher for SystemBrowser {
     }
 
     fn launch(&self, url: &str, command: &str) -> Result<(), LaunchError> {
+        self.launch_watched(url, command).map(drop)
+    }
+
+    fn launch_watched(&self, url: &str, command: &str) -> Result<LaunchWatch, LaunchError> {
         if command == "system" {
-            return open::that_detached(url).map_err(LaunchError::NoBrowser);
+            return open::that_detached(url)
+                .map(|()| LaunchWatch::unwatched())
+                .map_err(LaunchError::NoBrowser);
         }
         // Only `$BROWSER` is a ':'-separated list of commands (the first that starts wins);
         // an explicit template is one command, whatever colons its arguments contain
@@ -80,12 +133,12 @@ impl BrowserLauncher for SystemBrowser {
         let from_env =
             self.template.is_none() && std::env::var("BROWSER").is_ok_and(|b| b == command);
         if !from_env {
-            return run_template(command, url);
+            return spawn_template(command, url);
         }
         let mut last = None;
         for one in command.split(':').filter(|c| !c.trim().is_empty()) {
-            match run_template(one, url) {
-                Ok(()) => return Ok(()),
+            match spawn_template(one, url) {
+                Ok(watch) => return Ok(watch),
                 Err(e @ LaunchError::BadTemplate(_)) => return Err(e),
                 Err(e) => last = Some(e),
             }
@@ -96,6 +149,11 @@ impl BrowserLauncher for SystemBrowser {
 
 /// Runs one command template without a shell.
 pub fn run_template(template: &str, url: &str) -> Result<(), LaunchError> {
+    spawn_template(template, url).map(drop)
+}
+
+/// Runs one command template without a shell and watches it for an early failure.
+fn spawn_template(template: &str, url: &str) -> Result<LaunchWatch, LaunchError> {
     let mut argv =
         split_command(template).ok_or_else(|| LaunchError::BadTemplate(template.to_owned()))?;
     if argv.is_empty() {
@@ -122,11 +180,26 @@ pub fn run_template(template: &str, url: &str) -> Result<(), LaunchError> {
             program: program.clone(),
             source,
         })?;
-    // Reap the child when it exits so it never lingers as a zombie.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // Watch the child for its first seconds, then reap it whenever it exits so it never
+    // lingers as a zombie.
     std::thread::spawn(move || {
+        let until = Instant::now() + EARLY_EXIT_WINDOW;
+        while Instant::now() < until {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    if !status.success() {
+                        let _ = tx.send(LaunchError::Exited { program, status });
+                    }
+                    return;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                Err(_) => break,
+            }
+        }
         let _ = child.wait();
     });
-    Ok(())
+    Ok(LaunchWatch { failed: Some(rx) })
 }
 
 /// Splits a command line into words: whitespace separates, single and double quotes group,
@@ -224,5 +297,40 @@ mod tests {
             run_template("/nonexistent/browser {url}", url),
             Err(LaunchError::Spawn { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_command_that_fails_at_once_is_reported_and_one_that_succeeds_is_not() {
+        let browser = SystemBrowser::command("false {url}");
+        let mut watch = browser
+            .launch_watched("http://127.0.0.1:1/", "false {url}")
+            .unwrap();
+        let e = tokio::time::timeout(Duration::from_secs(5), watch.failure())
+            .await
+            .expect("the failure is reported within seconds");
+        assert!(
+            matches!(&e, LaunchError::Exited { program, status } if program == "false" && !status.success()),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("`false` exited with"), "{e}");
+
+        let mut watch = browser
+            .launch_watched("http://127.0.0.1:1/", "true {url}")
+            .unwrap();
+        assert!(
+            tokio::time::timeout(Duration::from_secs(1), watch.failure())
+                .await
+                .is_err(),
+            "a successful exit is no failure"
+        );
+        // A command still running when the window ends is no failure either.
+        let mut watch = browser
+            .launch_watched("http://127.0.0.1:1/", "sh -c 'sleep 2' sh {url}")
+            .unwrap();
+        assert!(
+            tokio::time::timeout(Duration::from_millis(1500), watch.failure())
+                .await
+                .is_err()
+        );
     }
 }

@@ -13,7 +13,7 @@ use oidc_jose::{
     Algorithm, ExpectedIssuer, HashedValue, IdTokenClaims, IdTokenValidator, ValidatedIdToken,
     ValidationContext,
 };
-use oidc_loopback::{LoopbackConfig, LoopbackServer};
+use oidc_loopback::{CallbackParams, LoopbackConfig, LoopbackServer};
 use oidc_token::{
     ClientAuth, DevicePollOptions, LogoutUrl, ResponseOptions, TokenClient, TokenResponse,
     TokenTypeHint, TokioSleeper, UserDetails, UserInfoParse, UserInfoVerification,
@@ -21,8 +21,8 @@ use oidc_token::{
 use tokio::sync::watch;
 use url::Url;
 
-use crate::browser::{BrowserLauncher, SystemBrowser};
-use crate::config::{ClientAuthChoice, Config, ParMode};
+use crate::browser::{BrowserLauncher, LaunchWatch, SystemBrowser};
+use crate::config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 use crate::events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents};
 use crate::{Error, Session};
 
@@ -677,7 +677,9 @@ impl OidcDesktop {
         Ok(req.build_par_url(&pushed.request_uri))
     }
 
-    fn launch_browser(&self, url: &Url) -> Result<(), Error> {
+    /// Opens `url` (as `on_launch_browser` leaves it); returns the launch's watch and the URL
+    /// the browser was given.
+    fn launch_browser(&self, url: &Url) -> Result<(LaunchWatch, String), Error> {
         let mut launch = LaunchBrowser {
             url: url.to_string(),
             command: self.inner.browser.default_command(),
@@ -688,11 +690,37 @@ impl OidcDesktop {
                 LogLevel::Info,
                 "the application opens the authorization URL itself",
             );
-            return Ok(());
+            return Ok((LaunchWatch::unwatched(), launch.url));
         }
         self.log(LogLevel::Info, "opening the system browser");
-        self.inner.browser.launch(&launch.url, &launch.command)?;
-        Ok(())
+        let watch = self
+            .inner
+            .browser
+            .launch_watched(&launch.url, &launch.command)?;
+        Ok((watch, launch.url))
+    }
+
+    /// Waits for the loopback's response; a browser command that fails meanwhile is told
+    /// to the application and, with [`BrowserFailure::Fail`], ends the wait.
+    async fn wait_for_redirect(
+        &self,
+        server: &mut LoopbackServer,
+        mut watch: LaunchWatch,
+        url: &str,
+    ) -> Result<Result<CallbackParams, oidc_loopback::Error>, Error> {
+        let wait = server.wait();
+        tokio::pin!(wait);
+        tokio::select! {
+            r = &mut wait => return Ok(r),
+            e = watch.failure() => {
+                self.log(LogLevel::Info, &format!("{e}; the browser probably did not open the page"));
+                self.inner.events.on_browser_failed(url, &e);
+                if self.inner.config.browser_failure == BrowserFailure::Fail {
+                    return Err(Error::Browser(e));
+                }
+            }
+        }
+        Ok(wait.await)
     }
 
     async fn browser_flow(&self) -> Result<Session, Error> {
@@ -724,31 +752,36 @@ impl OidcDesktop {
             "Info",
         );
         server.expect_state(&pending.state);
-        if let Err(e) = self.launch_browser(&url) {
-            if c.device_fallback && meta.device_authorization_endpoint().is_some() {
-                self.log(
-                    LogLevel::Info,
-                    &format!("{e}: falling back to the device flow"),
-                );
-                server.forget_state(&pending.state);
-                drop(kept);
-                if let Some(s) = own_server {
-                    s.shutdown().await;
+        let launched = match self.launch_browser(&url) {
+            Ok(l) => l,
+            Err(e) => {
+                if c.device_fallback && meta.device_authorization_endpoint().is_some() {
+                    self.log(
+                        LogLevel::Info,
+                        &format!("{e}: falling back to the device flow"),
+                    );
+                    server.forget_state(&pending.state);
+                    drop(kept);
+                    if let Some(s) = own_server {
+                        s.shutdown().await;
+                    }
+                    return self.device_flow().await;
                 }
-                return self.device_flow().await;
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         self.log(
             LogLevel::Info,
             &format!("waiting for the redirect to {}", pending.redirect_uri),
         );
-        let waited = server.wait().await;
+        let (watch, shown_url) = launched;
+        let waited = self.wait_for_redirect(server, watch, &shown_url).await;
         server.forget_state(&pending.state);
         drop(kept);
         if let Some(s) = own_server {
             s.shutdown().await;
         }
+        let waited = waited?;
         if let Ok(cb) = &waited {
             self.log(
                 LogLevel::Info,
@@ -1228,9 +1261,10 @@ impl OidcDesktop {
         if let Some(t) = id_token {
             url = url.id_token_hint(t);
         }
-        self.launch_browser(&url.build())?;
-        let r = server.wait().await;
+        let (watch, shown_url) = self.launch_browser(&url.build())?;
+        let r = self.wait_for_redirect(&mut server, watch, &shown_url).await;
         server.shutdown().await;
+        let r = r?;
         // The loopback checked `state`; a provider that could not end the session may say
         // why in the redirect, and that is not a sign-out.
         if let Some(e) = r?.response().provider_error() {

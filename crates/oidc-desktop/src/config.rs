@@ -44,6 +44,20 @@ pub enum ParMode {
     Never,
 }
 
+/// What happens when the browser command fails soon after its start (it exited
+/// unsuccessfully within [`EARLY_EXIT_WINDOW`](crate::EARLY_EXIT_WINDOW)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BrowserFailure {
+    /// Keep waiting for the redirect until the timeout: the user may still open the URL by
+    /// hand (show it from [`Events::on_browser_failed`](crate::Events::on_browser_failed)).
+    #[default]
+    KeepWaiting,
+    /// End the sign-in at once with [`Error::Browser`](crate::Error::Browser)
+    /// (kind `browser_launch_failed`): for callers nobody watches.
+    Fail,
+}
+
 /// Everything that shapes a sign-in. Built with [`crate::OidcDesktopBuilder`].
 #[derive(Clone)]
 #[non_exhaustive]
@@ -126,6 +140,10 @@ pub struct Config {
     pub refresh_margin: Duration,
     /// When no browser can be launched, fall back to the device flow if the provider has it.
     pub device_fallback: bool,
+    /// What a browser command that exits unsuccessfully soon after its start does to the
+    /// sign-in (default: [`BrowserFailure::KeepWaiting`]); either way
+    /// [`Events::on_browser_failed`](crate::Events::on_browser_failed) hears of it.
+    pub browser_failure: BrowserFailure,
     /// Accept `expires_in` sent as a string (a known provider deviation).
     pub accept_string_expires_in: bool,
     /// The seed's `LogLevel`: which `Events::on_log` lines are sent (default Info).
@@ -198,6 +216,7 @@ impl Config {
             token_endpoint: None,
             userinfo_endpoint: None,
             refresh_margin: Duration::from_secs(60),
+            browser_failure: BrowserFailure::KeepWaiting,
             device_fallback: false,
             accept_string_expires_in: false,
             log_level: crate::LogLevel::Info,

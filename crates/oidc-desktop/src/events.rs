@@ -102,6 +102,13 @@ pub trait Events: Send + Sync {
     fn on_device_code(&self, prompt: &DeviceCodePrompt) {
         let _ = prompt;
     }
+
+    /// The browser command failed soon after its start (`error` says how), so the page at
+    /// `url` is probably not open. With [`BrowserFailure::KeepWaiting`](crate::BrowserFailure)
+    /// the sign-in goes on waiting: show the URL so the user can open it by hand.
+    fn on_browser_failed(&self, url: &str, error: &crate::LaunchError) {
+        let _ = (url, error);
+    }
 }
 
 /// The default: no-op events (logs still go to `tracing`).
@@ -161,5 +168,8 @@ impl Events for RecordingEvents {
             "device_code: {} at {}",
             prompt.user_code, prompt.verification_uri
         ));
+    }
+    fn on_browser_failed(&self, url: &str, error: &crate::LaunchError) {
+        self.push(format!("browser_failed: {error} ({url})"));
     }
 }

@@ -50,9 +50,12 @@ mod store;
 pub mod blocking;
 pub mod testing;
 
-pub use browser::{BrowserLauncher, LaunchError, SystemBrowser, run_template, split_command};
+pub use browser::{
+    BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser, run_template,
+    split_command,
+};
 pub use client::{OidcDesktop, OidcDesktopBuilder};
-pub use config::{ClientAuthChoice, Config, ParMode};
+pub use config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 pub use error::Error;
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
 pub use session::Session;
