@@ -73,6 +73,67 @@ impl IssuerUrl {
         Url::parse(&format!("{base}/.well-known/openid-configuration"))
             .unwrap_or_else(|_| self.url.clone())
     }
+
+    /// The OAuth 2.0 authorization server metadata URL (RFC 8414 §3.1): the well-known
+    /// segment `/.well-known/oauth-authorization-server` inserted between the host and the
+    /// issuer's path (`https://op/tenant` → `https://op/.well-known/oauth-authorization-server/tenant`).
+    ///
+    /// ```
+    /// # use oidc_core::IssuerUrl;
+    /// let i = IssuerUrl::new("https://op.example/tenant/").unwrap();
+    /// assert_eq!(
+    ///     i.oauth_metadata_url().as_str(),
+    ///     "https://op.example/.well-known/oauth-authorization-server/tenant"
+    /// );
+    /// ```
+    pub fn oauth_metadata_url(&self) -> Url {
+        let mut u = self.url.clone();
+        let path = self.url.path().trim_end_matches('/');
+        u.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+        u
+    }
+
+    /// The issuer of a metadata URL: the inverse of [`Self::discovery_url`] and
+    /// [`Self::oauth_metadata_url`]. `None` when `url` is neither form.
+    ///
+    /// ```
+    /// # use oidc_core::IssuerUrl;
+    /// let i = IssuerUrl::from_metadata_url(
+    ///     "https://op.example/.well-known/oauth-authorization-server/tenant",
+    /// )
+    /// .unwrap()
+    /// .unwrap();
+    /// assert_eq!(i.as_str(), "https://op.example/tenant");
+    /// let i = IssuerUrl::from_metadata_url("https://op.example/t/.well-known/openid-configuration")
+    ///     .unwrap()
+    ///     .unwrap();
+    /// assert_eq!(i.as_str(), "https://op.example/t");
+    /// assert!(IssuerUrl::from_metadata_url("https://op.example/t").unwrap().is_none());
+    /// ```
+    pub fn from_metadata_url(url: &str) -> Result<Option<Self>, Error> {
+        if let Some(issuer) = url.strip_suffix("/.well-known/openid-configuration") {
+            return Self::new(issuer).map(Some);
+        }
+        const OAUTH: &str = "/.well-known/oauth-authorization-server";
+        let parsed = Url::parse(url).map_err(|source| Error::InvalidUrl {
+            what: "metadata URL",
+            source,
+        })?;
+        let Some(rest) = parsed.path().strip_prefix(OAUTH) else {
+            return Ok(None);
+        };
+        if !(rest.is_empty() || rest.starts_with('/')) || parsed.query().is_some() {
+            return Ok(None);
+        }
+        let mut issuer = parsed.clone();
+        issuer.set_path(rest);
+        let mut raw = issuer.to_string();
+        if rest.is_empty() {
+            // `Url` writes the root path as `/`; the issuer has none.
+            raw = raw.trim_end_matches('/').to_owned();
+        }
+        Self::new(raw).map(Some)
+    }
 }
 
 impl TryFrom<String> for IssuerUrl {

@@ -78,7 +78,9 @@ pub(crate) struct ProviderArgs {
     /// The issuer identifier (discovery at ISSUER/.well-known/openid-configuration)
     #[arg(long, env = "OIDC_ISSUER", conflicts_with = "discovery_url")]
     pub(crate) issuer: Option<String>,
-    /// The discovery document's URL (ending in /.well-known/openid-configuration)
+    /// The metadata URL: the OpenID discovery document (ending in
+    /// /.well-known/openid-configuration) or RFC 8414 metadata
+    /// (/.well-known/oauth-authorization-server[/path])
     #[arg(long, env = "OIDC_DISCOVERY_URL")]
     pub(crate) discovery_url: Option<String>,
     /// The client id registered at the provider
@@ -138,6 +140,26 @@ pub(crate) struct ProviderArgs {
     /// or advertises them
     #[arg(long, value_enum, default_value_t = ParArg::Auto)]
     pub(crate) par: ParArg,
+    /// Use this authorization endpoint instead of the provider's metadata
+    #[arg(long, value_name = "URL")]
+    pub(crate) authorization_endpoint: Option<String>,
+    /// Use this token endpoint instead of the provider's metadata
+    #[arg(long, value_name = "URL")]
+    pub(crate) token_endpoint: Option<String>,
+    /// Use this UserInfo endpoint instead of the provider's metadata
+    #[arg(long, value_name = "URL")]
+    pub(crate) userinfo_endpoint: Option<String>,
+    /// Use this revocation endpoint (RFC 7009) [default: the OpenID metadata's, else the
+    /// RFC 8414 metadata's]
+    #[arg(long, value_name = "URL")]
+    pub(crate) revocation_endpoint: Option<String>,
+    /// Use this device authorization endpoint (RFC 8628) [default: the OpenID metadata's,
+    /// else the RFC 8414 metadata's]
+    #[arg(long, value_name = "URL")]
+    pub(crate) device_authorization_endpoint: Option<String>,
+    /// Use this end-session endpoint (RP-initiated logout) instead of the metadata's
+    #[arg(long, value_name = "URL")]
+    pub(crate) end_session_endpoint: Option<String>,
     /// ID token checks to skip, the OIDCDesktop IdTokenVerificationFlags (0x01 iss, 0x02 aud,
     /// 0x04 exp, 0x08 signature, 0x10 iat, 0x20 nbf, 0x40 nonce). Dangerous.
     #[arg(long, value_name = "FLAGS", value_parser = parse_flags)]

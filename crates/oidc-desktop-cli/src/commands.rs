@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oidc_desktop::core::url::Url;
 use oidc_desktop::core::{
     AccessToken, ClientSecret, GrantType, IdTokenString, RefreshToken, ResponseType, SystemClock,
 };
@@ -115,8 +116,8 @@ fn transport(p: &ProviderArgs, ctx: &Ctx) -> Result<ReqwestClientBuilder, CliErr
         b = b.ssl_server_ca_certs(pem);
     }
     if let Some(proxy) = &p.proxy {
-        let u = oidc_desktop::core::url::Url::parse(proxy)
-            .map_err(|e| CliError::usage(format!("--proxy `{proxy}`: {e}")))?;
+        let u =
+            Url::parse(proxy).map_err(|e| CliError::usage(format!("--proxy `{proxy}`: {e}")))?;
         let host = u
             .host_str()
             .ok_or_else(|| CliError::usage(format!("--proxy `{proxy}` has no host")))?
@@ -224,7 +225,27 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
         crate::cli::ParArg::Always => oidc_desktop::ParMode::Always,
         crate::cli::ParArg::Never => oidc_desktop::ParMode::Never,
     };
+    let endpoint = |flag: &str, v: &Option<String>| -> Result<Option<Url>, CliError> {
+        v.as_deref()
+            .map(|u| Url::parse(u).map_err(|e| CliError::usage(format!("--{flag} `{u}`: {e}"))))
+            .transpose()
+    };
+    let authorization_endpoint = endpoint("authorization-endpoint", &p.authorization_endpoint)?;
+    let token_endpoint = endpoint("token-endpoint", &p.token_endpoint)?;
+    let userinfo_endpoint = endpoint("userinfo-endpoint", &p.userinfo_endpoint)?;
+    let revocation_endpoint = endpoint("revocation-endpoint", &p.revocation_endpoint)?;
+    let device_endpoint = endpoint(
+        "device-authorization-endpoint",
+        &p.device_authorization_endpoint,
+    )?;
+    let end_session_endpoint = endpoint("end-session-endpoint", &p.end_session_endpoint)?;
     Ok(b.configure(move |c| {
+        c.authorization_endpoint = authorization_endpoint;
+        c.token_endpoint = token_endpoint;
+        c.userinfo_endpoint = userinfo_endpoint;
+        c.revocation_endpoint = revocation_endpoint;
+        c.device_authorization_endpoint = device_endpoint;
+        c.end_session_endpoint = end_session_endpoint;
         c.par = par;
         c.client_auth = auth;
         c.private_key = private_key;

@@ -286,7 +286,7 @@ mod tests {
             if !got.is_empty() {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(20));
         }
         assert_eq!(got, url);
         assert!(matches!(

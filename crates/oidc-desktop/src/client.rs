@@ -8,7 +8,7 @@ use oidc_core::{
     HttpClient, IdTokenString, IssuerUrl, Nonce, PkceVerifier, RedirectUrl, ResponseMode,
     ResponseTypeComponent as Rt, State, SystemClock,
 };
-use oidc_discovery::{Provider, ProviderMetadata, Quirks, SignerKeys};
+use oidc_discovery::{MetadataSource, Provider, ProviderMetadata, Quirks, SignerKeys};
 use oidc_jose::{
     Algorithm, ExpectedIssuer, HashedValue, IdTokenClaims, IdTokenValidator, ValidatedIdToken,
     ValidationContext,
@@ -42,6 +42,7 @@ pub struct OidcDesktopBuilder {
     cached_metadata: Option<String>,
     cached_jwks: Option<String>,
     provider: Option<Provider>,
+    metadata_source: MetadataSource,
 }
 
 impl OidcDesktopBuilder {
@@ -195,7 +196,8 @@ impl OidcDesktopBuilder {
             None => {
                 let mut b = Provider::builder(issuer.clone(), http.clone())
                     .clock(self.clock.clone())
-                    .quirks(self.quirks.clone());
+                    .quirks(self.quirks.clone())
+                    .metadata_source(self.metadata_source);
                 if let Some(j) = self.jwks_uri {
                     b = b.jwks_uri_override(j);
                 }
@@ -270,16 +272,24 @@ impl OidcDesktop {
         Self::builder_from(IssuerUrl::new(issuer).map_err(Error::from))
     }
 
-    /// A builder from the provider's discovery URL (the seed's `request_discovery_doc`
-    /// argument); the issuer is the URL without `/.well-known/openid-configuration`.
+    /// A builder from the provider's metadata URL: an OpenID discovery URL (the issuer
+    /// followed by `/.well-known/openid-configuration`), or an RFC 8414 metadata URL
+    /// (`/.well-known/oauth-authorization-server` inserted before the issuer's path), which
+    /// is then where the metadata is read.
     pub fn from_discovery_url(url: &str) -> OidcDesktopBuilder {
-        let issuer = match url.strip_suffix(WELL_KNOWN) {
-            Some(i) => IssuerUrl::new(i).map_err(Error::from),
-            None => Err(Error::Config(
-                "a discovery URL ends with /.well-known/openid-configuration",
+        let oauth = !url.ends_with(WELL_KNOWN);
+        let issuer = match IssuerUrl::from_metadata_url(url) {
+            Ok(Some(i)) => Ok(i),
+            Ok(None) => Err(Error::Config(
+                "a discovery URL ends with /.well-known/openid-configuration, or is an RFC 8414 /.well-known/oauth-authorization-server URL",
             )),
+            Err(e) => Err(Error::from(e)),
         };
-        Self::builder_from(issuer)
+        let mut b = Self::builder_from(issuer);
+        if oauth {
+            b.metadata_source = MetadataSource::OAuthMetadata;
+        }
+        b
     }
 
     fn builder_from(issuer: Result<IssuerUrl, Error>) -> OidcDesktopBuilder {
@@ -296,6 +306,7 @@ impl OidcDesktop {
             cached_metadata: None,
             cached_jwks: None,
             provider: None,
+            metadata_source: MetadataSource::default(),
         }
     }
 
@@ -509,24 +520,63 @@ impl OidcDesktop {
         Ok(tc)
     }
 
+    /// The configured endpoint, else the discovered one (`member` names the metadata
+    /// member).
     fn endpoint(
         &self,
         configured: Option<&Url>,
         discovered: Option<&str>,
-        name: &'static str,
+        member: &'static str,
     ) -> Result<Url, Error> {
         if let Some(u) = configured {
             return Ok(u.clone());
         }
-        let d = discovered.ok_or(Error::MissingEndpoint(name))?;
-        Url::parse(d).map_err(|_| Error::MissingEndpoint(name))
+        let d = discovered.ok_or(Error::MissingEndpoint(member))?;
+        Url::parse(d).map_err(|_| Error::MissingEndpoint(member))
+    }
+
+    /// [`Self::endpoint`], and when the OpenID discovery document lacks it, the provider's
+    /// OAuth 2.0 authorization server metadata (RFC 8414, same issuer check), where some
+    /// providers publish only there (revocation, introspection, device authorization).
+    async fn endpoint_or_oauth(
+        &self,
+        configured: Option<&Url>,
+        discovered: Option<&str>,
+        member: &'static str,
+    ) -> Result<Url, Error> {
+        if configured.is_some() || discovered.is_some() {
+            return self.endpoint(configured, discovered, member);
+        }
+        match self.inner.provider.oauth_metadata().await {
+            Ok(md) => match md.endpoint(member) {
+                Some(u) => {
+                    self.log(
+                        LogLevel::Info,
+                        &format!(
+                            "{member} from the OAuth authorization server metadata (RFC 8414)"
+                        ),
+                    );
+                    Url::parse(u).map_err(|_| Error::MissingEndpoint(member))
+                }
+                None => Err(Error::MissingEndpoint(member)),
+            },
+            Err(e) => {
+                self.log(
+                    LogLevel::Info,
+                    &format!(
+                        "no {member} in the discovery document, and no RFC 8414 metadata: {e}"
+                    ),
+                );
+                Err(Error::MissingEndpoint(member))
+            }
+        }
     }
 
     fn token_endpoint(&self, meta: &ProviderMetadata) -> Result<Url, Error> {
         self.endpoint(
             self.inner.config.token_endpoint.as_ref(),
             meta.token_endpoint(),
-            "token endpoint",
+            "token_endpoint",
         )
     }
 
@@ -599,7 +649,7 @@ impl OidcDesktop {
         let endpoint = self.endpoint(
             c.authorization_endpoint.as_ref(),
             Some(meta.authorization_endpoint()),
-            "authorization endpoint",
+            "authorization_endpoint",
         )?;
         let rt = c.effective_response_type();
         let mut req = AuthorizationRequest::new(
@@ -668,7 +718,7 @@ impl OidcDesktop {
             return Ok(req.build_url()?);
         }
         let endpoint =
-            self.endpoint(None, par_endpoint, "pushed authorization request endpoint")?;
+            self.endpoint(None, par_endpoint, "pushed_authorization_request_endpoint")?;
         let tc = self.token_client(meta)?;
         let pushed = tc
             .push_authorization_request(&*self.inner.http, &endpoint, req)
@@ -982,7 +1032,7 @@ impl OidcDesktop {
         let endpoint = self.endpoint(
             c.userinfo_endpoint.as_ref(),
             meta.userinfo_endpoint(),
-            "userinfo endpoint",
+            "userinfo_endpoint",
         )?;
         let keys = self.inner.provider.keys().await?;
         let algs: Vec<Algorithm> = {
@@ -1174,11 +1224,13 @@ impl OidcDesktop {
     async fn device_flow(&self) -> Result<Session, Error> {
         let c = &self.inner.config;
         let meta = self.discovery().await?;
-        let device_endpoint = self.endpoint(
-            None,
-            meta.device_authorization_endpoint(),
-            "device authorization endpoint",
-        )?;
+        let device_endpoint = self
+            .endpoint_or_oauth(
+                self.inner.config.device_authorization_endpoint.as_ref(),
+                meta.device_authorization_endpoint(),
+                "device_authorization_endpoint",
+            )
+            .await?;
         let token_endpoint = self.token_endpoint(&meta)?;
         let tc = self.token_client(&meta)?;
         let scope = c.scope.clone().with_openid();
@@ -1230,8 +1282,13 @@ impl OidcDesktop {
     pub async fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
         let r = async {
             let meta = self.discovery().await?;
-            let endpoint =
-                self.endpoint(None, meta.revocation_endpoint(), "revocation endpoint")?;
+            let endpoint = self
+                .endpoint_or_oauth(
+                    self.inner.config.revocation_endpoint.as_ref(),
+                    meta.revocation_endpoint(),
+                    "revocation_endpoint",
+                )
+                .await?;
             let tc = self.token_client(&meta)?;
             Ok(tc.revoke(&*self.inner.http, &endpoint, token, hint).await?)
         };
@@ -1249,7 +1306,11 @@ impl OidcDesktop {
 
     async fn logout_flow(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
         let meta = self.discovery().await?;
-        let endpoint = self.endpoint(None, meta.end_session_endpoint(), "end_session_endpoint")?;
+        let endpoint = self.endpoint(
+            self.inner.config.end_session_endpoint.as_ref(),
+            meta.end_session_endpoint(),
+            "end_session_endpoint",
+        )?;
         let cfg = self.loopback_config().path("/logged-out");
         let mut server = LoopbackServer::bind(cfg).await?;
         let state = State::generate();

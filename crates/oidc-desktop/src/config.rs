@@ -136,6 +136,12 @@ pub struct Config {
     pub token_endpoint: Option<Url>,
     /// The seed's `ServerUserInfoURL`.
     pub userinfo_endpoint: Option<Url>,
+    /// The revocation endpoint (RFC 7009), instead of the metadata's.
+    pub revocation_endpoint: Option<Url>,
+    /// The device authorization endpoint (RFC 8628), instead of the metadata's.
+    pub device_authorization_endpoint: Option<Url>,
+    /// The end-session endpoint (RP-initiated logout), instead of the metadata's.
+    pub end_session_endpoint: Option<Url>,
     /// Refresh the access token when it expires within this margin (`Session` helpers).
     pub refresh_margin: Duration,
     /// When no browser can be launched, fall back to the device flow if the provider has it.
@@ -215,6 +221,9 @@ impl Config {
             authorization_endpoint: None,
             token_endpoint: None,
             userinfo_endpoint: None,
+            revocation_endpoint: None,
+            device_authorization_endpoint: None,
+            end_session_endpoint: None,
             refresh_margin: Duration::from_secs(60),
             browser_failure: BrowserFailure::KeepWaiting,
             device_fallback: false,

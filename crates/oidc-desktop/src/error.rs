@@ -42,8 +42,13 @@ pub enum Error {
     /// The browser could not be opened.
     #[error("{0}; open the URL by hand (e.g. with a `--no-browser` option) or set $BROWSER")]
     Browser(#[from] LaunchError),
-    /// The provider's metadata lacks an endpoint this operation needs.
-    #[error("the provider advertises no {0}; set it explicitly in the configuration")]
+    /// The provider's metadata lacks an endpoint this operation needs: the member name
+    /// (`revocation_endpoint`, …) of the OpenID discovery document, which was also looked
+    /// for in the RFC 8414 metadata where that can publish it.
+    #[error(
+        "the provider publishes no `{0}` in its metadata; set it explicitly (Config::{0}, or the command line's --{flag})",
+        flag = .0.replace('_', "-")
+    )]
     MissingEndpoint(&'static str),
     /// The token endpoint answered an OpenID request without an ID token.
     #[error("the token response carries no id_token although the scope includes openid")]

@@ -10,6 +10,9 @@ pub enum Document {
     Discovery,
     /// The JSON Web Key Set (`jwks_uri`).
     Jwks,
+    /// The OAuth 2.0 authorization server metadata (RFC 8414,
+    /// `/.well-known/oauth-authorization-server`).
+    OAuthMetadata,
 }
 
 impl std::fmt::Display for Document {
@@ -17,6 +20,7 @@ impl std::fmt::Display for Document {
         f.write_str(match self {
             Document::Discovery => "discovery document",
             Document::Jwks => "JWKS",
+            Document::OAuthMetadata => "OAuth authorization server metadata",
         })
     }
 }
@@ -139,6 +143,16 @@ pub enum Error {
         /// The issuer in the document.
         found: String,
     },
+    /// The OAuth authorization server metadata names another issuer (RFC 8414 §3.3).
+    #[error(
+        "the OAuth authorization server metadata's issuer `{found}` does not equal the expected issuer `{expected}` (RFC 8414 §3.3)"
+    )]
+    OAuthIssuerMismatch {
+        /// The issuer the document was fetched for.
+        expected: String,
+        /// The issuer in the document.
+        found: String,
+    },
     /// The provider metadata has no `jwks_uri` and no override was set.
     #[error("no JWKS URL: the metadata has no jwks_uri and no override is set")]
     NoJwksUri,
@@ -164,6 +178,7 @@ impl Error {
             | Error::MissingMember { .. }
             | Error::InvalidEndpoint { .. }
             | Error::IssuerMismatch { .. } => Document::Discovery,
+            Error::OAuthIssuerMismatch { .. } => Document::OAuthMetadata,
             Error::NoJwksUri | Error::Jwks(_) => Document::Jwks,
         }
     }
@@ -171,7 +186,7 @@ impl Error {
     /// The OIDCDesktop error code: 900 for the discovery document, 921 for the key set.
     pub fn code(&self) -> ErrorCode {
         match self.document() {
-            Document::Discovery => ErrorCode::InvalidDiscovery,
+            Document::Discovery | Document::OAuthMetadata => ErrorCode::InvalidDiscovery,
             Document::Jwks => ErrorCode::NoSignerKey,
         }
     }
@@ -191,7 +206,7 @@ impl Error {
             Error::InvalidMember { .. }
             | Error::MissingMember { .. }
             | Error::InvalidEndpoint { .. } => "invalid_discovery",
-            Error::IssuerMismatch { .. } => "issuer_mismatch",
+            Error::IssuerMismatch { .. } | Error::OAuthIssuerMismatch { .. } => "issuer_mismatch",
             Error::NoJwksUri => "no_jwks_uri",
             Error::Jwks(_) => "invalid_jwks",
         }

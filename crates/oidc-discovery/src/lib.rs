@@ -64,6 +64,7 @@
 mod error;
 mod jwks;
 mod metadata;
+mod oauth;
 mod provider;
 
 pub use error::{Document, Error};
@@ -72,4 +73,7 @@ pub use metadata::{
     MAX_DOCUMENT_SIZE, ProviderMetadata, Quirks, discovery_request, parse_discovery_response,
     parse_discovery_response_with,
 };
-pub use provider::{CachePolicy, Provider, ProviderBuilder};
+pub use oauth::{
+    OAUTH_ENDPOINT_MEMBERS, OAuthMetadata, oauth_metadata_request, parse_oauth_metadata_response,
+};
+pub use provider::{CachePolicy, MetadataSource, Provider, ProviderBuilder};

@@ -808,7 +808,7 @@ fn template_matches(template: &str, expected: &str) -> bool {
     !segment.is_empty() && !segment.contains('/')
 }
 
-fn check_endpoint(member: &'static str, url: &str) -> Result<(), Error> {
+pub(crate) fn check_endpoint(member: &'static str, url: &str) -> Result<(), Error> {
     let bad = |reason| Error::InvalidEndpoint {
         member,
         url: url.to_owned(),

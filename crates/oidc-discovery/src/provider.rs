@@ -8,6 +8,7 @@ use tokio::sync::Mutex;
 
 use crate::jwks::{SignerKeys, jwks_request, parse_jwks_response};
 use crate::metadata::{ProviderMetadata, Quirks, discovery_request, parse_discovery_response_with};
+use crate::oauth::{OAuthMetadata, oauth_metadata_request, parse_oauth_metadata_response};
 use crate::{Document, Error};
 
 /// How long documents are cached and how often keys may be refetched.
@@ -78,8 +79,23 @@ struct Inner {
     quirks: Quirks,
     policy: CachePolicy,
     jwks_uri_override: Option<url::Url>,
+    source: MetadataSource,
     metadata: Mutex<Option<Cached<ProviderMetadata>>>,
+    oauth: Mutex<Option<Cached<OAuthMetadata>>>,
     jwks: Mutex<JwksState>,
+}
+
+/// Where [`Provider::metadata`] reads the provider's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MetadataSource {
+    /// The OpenID discovery document, `<issuer>/.well-known/openid-configuration`.
+    #[default]
+    OpenIdDiscovery,
+    /// The OAuth 2.0 authorization server metadata (RFC 8414) at
+    /// [`IssuerUrl::oauth_metadata_url`], for providers whose OpenID metadata lives there;
+    /// it must hold what an OpenID sign-in needs (`authorization_endpoint`, `jwks_uri`).
+    OAuthMetadata,
 }
 
 /// A provider's metadata and keys, fetched on demand and cached in memory with HTTP
@@ -112,6 +128,7 @@ pub struct ProviderBuilder {
     quirks: Quirks,
     policy: CachePolicy,
     jwks_uri_override: Option<url::Url>,
+    source: MetadataSource,
     metadata: Option<ProviderMetadata>,
     keys: Option<SignerKeys>,
 }
@@ -150,6 +167,12 @@ impl ProviderBuilder {
         self
     }
 
+    /// Where the metadata is read (default: the OpenID discovery document).
+    pub fn metadata_source(mut self, source: MetadataSource) -> Self {
+        self.source = source;
+        self
+    }
+
     /// Starts with a previously saved discovery document (see
     /// [`ProviderMetadata::load`]); it is considered fresh for `min_ttl`.
     pub fn cached_metadata(mut self, metadata: ProviderMetadata) -> Self {
@@ -177,6 +200,7 @@ impl ProviderBuilder {
         Provider {
             inner: Arc::new(Inner {
                 metadata: Mutex::new(self.metadata.map(seed)),
+                oauth: Mutex::new(None),
                 jwks: Mutex::new(JwksState {
                     cached: self.keys.map(|k| Cached {
                         value: Arc::new(k),
@@ -191,6 +215,7 @@ impl ProviderBuilder {
                 quirks: self.quirks,
                 policy: self.policy,
                 jwks_uri_override: self.jwks_uri_override,
+                source: self.source,
             }),
         }
     }
@@ -206,6 +231,7 @@ impl Provider {
             quirks: Quirks::default(),
             policy: CachePolicy::default(),
             jwks_uri_override: None,
+            source: MetadataSource::default(),
             metadata: None,
             keys: None,
         }
@@ -232,9 +258,32 @@ impl Provider {
             return Ok(c.value.clone());
         }
         tracing::debug!(issuer = %self.inner.issuer, "fetching the discovery document");
-        let request = discovery_request(&self.inner.issuer);
+        let request = match self.inner.source {
+            MetadataSource::OpenIdDiscovery => discovery_request(&self.inner.issuer),
+            MetadataSource::OAuthMetadata => oauth_metadata_request(&self.inner.issuer),
+        };
         self.refresh_cached(request, &mut slot, Document::Discovery, |response| {
             parse_discovery_response_with(&self.inner.issuer, response, &self.inner.quirks)
+        })
+        .await
+    }
+
+    /// The OAuth 2.0 authorization server metadata (RFC 8414), cached like the discovery
+    /// document: where some providers publish endpoints (revocation, introspection, device
+    /// authorization) that their OpenID discovery document leaves out. Its `issuer` must
+    /// equal this provider's issuer exactly.
+    pub async fn oauth_metadata(&self) -> Result<Arc<OAuthMetadata>, Error> {
+        let mut slot = self.inner.oauth.lock().await;
+        let now = self.inner.clock.now_unix();
+        if let Some(c) = slot.as_ref()
+            && now < c.expires_at
+        {
+            return Ok(c.value.clone());
+        }
+        tracing::debug!(issuer = %self.inner.issuer, "fetching the OAuth authorization server metadata");
+        let request = oauth_metadata_request(&self.inner.issuer);
+        self.refresh_cached(request, &mut slot, Document::OAuthMetadata, |response| {
+            parse_oauth_metadata_response(&self.inner.issuer, &response)
         })
         .await
     }
@@ -355,6 +404,7 @@ impl Provider {
     /// Forgets the cached metadata and keys (the next call fetches).
     pub async fn invalidate(&self) {
         *self.inner.metadata.lock().await = None;
+        *self.inner.oauth.lock().await = None;
         self.inner.jwks.lock().await.cached = None;
     }
 }

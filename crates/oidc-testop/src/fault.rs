@@ -30,13 +30,17 @@ pub enum Endpoint {
     DeviceVerification,
     /// `/par` (RFC 9126).
     PushedAuthorization,
+    /// The OAuth 2.0 authorization server metadata (RFC 8414), at
+    /// `/.well-known/oauth-authorization-server` followed by the issuer's path.
+    OAuthMetadata,
     /// Any other path (answered 404).
     Unknown,
 }
 
 impl Endpoint {
-    /// The path below the issuer (`None` for the JWKS, whose path is configurable, and
-    /// for [`Endpoint::Unknown`]).
+    /// The path below the issuer (`None` for the JWKS, whose path is configurable, for the
+    /// RFC 8414 metadata, whose well-known segment goes before the issuer's path, and for
+    /// [`Endpoint::Unknown`]).
     pub fn path(self) -> Option<&'static str> {
         Some(match self {
             Endpoint::Discovery => "/.well-known/openid-configuration",
@@ -50,7 +54,7 @@ impl Endpoint {
             Endpoint::DeviceAuthorization => "/device_authorization",
             Endpoint::DeviceVerification => "/device",
             Endpoint::PushedAuthorization => "/par",
-            Endpoint::Jwks | Endpoint::Unknown => return None,
+            Endpoint::Jwks | Endpoint::OAuthMetadata | Endpoint::Unknown => return None,
         })
     }
 
@@ -137,6 +141,10 @@ pub enum Fault {
     /// The discovery document's `issuer` differs from the URL it was fetched from
     /// (catalogue: `discovery-issuer-mismatch`).
     DiscoveryIssuerMismatch,
+    /// The revocation, introspection and device authorization endpoints are published only
+    /// in the RFC 8414 metadata, not in the OpenID discovery document (as django-oauth-toolkit
+    /// does).
+    EndpointsOnlyInOAuthMetadata,
     /// UserInfo answers with another `sub` (catalogue: `userinfo-invalid-sub`).
     UserInfoSubMismatch,
     /// UserInfo answers with an RS256-signed JWT whatever the client registered

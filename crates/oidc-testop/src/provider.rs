@@ -559,7 +559,23 @@ impl Provider {
             return reply;
         }
         match endpoint {
-            Endpoint::Discovery => Reply::json(200, &self.discovery()),
+            Endpoint::Discovery => {
+                let mut doc = self.discovery();
+                if self.has(&Fault::EndpointsOnlyInOAuthMetadata)
+                    && let Some(m) = doc.as_object_mut()
+                {
+                    for member in [
+                        "revocation_endpoint",
+                        "introspection_endpoint",
+                        "device_authorization_endpoint",
+                    ] {
+                        m.remove(member);
+                    }
+                }
+                Reply::json(200, &doc)
+            }
+            // RFC 8414 metadata: the same members (an OpenID provider's are a superset).
+            Endpoint::OAuthMetadata => Reply::json(200, &self.discovery()),
             Endpoint::Jwks => {
                 let mut r = Reply::json(200, &self.jwks_json());
                 r.headers.retain(|(n, _)| *n != "cache-control");

@@ -32,6 +32,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     fn endpoint_of(&self, path: &str, jwks_path: &str) -> Endpoint {
+        if path
+            .strip_prefix("/.well-known/oauth-authorization-server")
+            .is_some_and(|rest| rest == self.issuer_path)
+        {
+            return Endpoint::OAuthMetadata;
+        }
         let Some(rest) = path.strip_prefix(&self.issuer_path) else {
             return Endpoint::Unknown;
         };
