@@ -113,6 +113,14 @@ pub enum Error {
     /// The provider answered the authorization request with an error (code 940).
     #[error("{0}")]
     Provider(ProviderError),
+    /// An error response without the RFC 9207 `iss` parameter the provider advertises: it
+    /// cannot be attributed to the provider (it may come from another one, in a mix-up) and
+    /// was refused (RFC 9207 §2.4). What it claimed is kept as untrusted detail (code 911).
+    #[error(
+        "an authorization error response (claiming `{}`) lacks the `iss` parameter the provider advertises, so it cannot be attributed to this provider and was refused (RFC 9207)",
+        .0.error
+    )]
+    UnattributedError(Box<ProviderError>),
 }
 
 impl Error {
@@ -122,7 +130,9 @@ impl Error {
             Error::InvalidResponseType { .. } | Error::ResponseTypeNotAllowed { .. } => {
                 ErrorCode::InvalidResponseType
             }
-            Error::IssuerMismatch { .. } | Error::MissingIssuer => ErrorCode::IssuerMismatch,
+            Error::IssuerMismatch { .. } | Error::MissingIssuer | Error::UnattributedError(_) => {
+                ErrorCode::IssuerMismatch
+            }
             _ => ErrorCode::AuthorizationError,
         }
     }
@@ -143,7 +153,9 @@ impl Error {
                 "invalid_authorization_response"
             }
             Error::MissingState | Error::StateMismatch => "state_mismatch",
-            Error::IssuerMismatch { .. } | Error::MissingIssuer => "issuer_mismatch",
+            Error::IssuerMismatch { .. } | Error::MissingIssuer | Error::UnattributedError(_) => {
+                "issuer_mismatch"
+            }
             Error::Provider(_) => "authorization_error",
         }
     }

@@ -5,21 +5,28 @@ use url::Url;
 
 use crate::Error;
 
+/// Whether the host is a loopback IP literal (`127.0.0.0/8`, `[::1]`). `localhost` is not:
+/// a name can resolve anywhere (RFC 8252 §8.3).
 fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
+        Some(url::Host::Domain(_)) | None => false,
     }
+}
+
+/// Whether the host is the name `localhost`.
+fn is_localhost_name(url: &Url) -> bool {
+    matches!(url.host(), Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"))
 }
 
 /// An OpenID Provider's issuer identifier, kept exactly as given.
 ///
 /// Issuer comparison is exact string comparison (OpenID Connect Core §3.1.3.7 step 2,
 /// Discovery §4.3), so the string is never normalized. It must be `https`, except for
-/// loopback hosts (`http://127.0.0.1:…`), which tests and local providers use; it has no
-/// query or fragment.
+/// loopback IP literals (`http://127.0.0.1:…`, `http://[::1]:…`), which tests and local
+/// providers use (`http://localhost` only through [`Self::new_allowing_http_localhost`]);
+/// it has no query or fragment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct IssuerUrl {
@@ -30,7 +37,17 @@ pub struct IssuerUrl {
 impl IssuerUrl {
     /// Parses and checks an issuer identifier.
     pub fn new(issuer: impl Into<String>) -> Result<Self, Error> {
-        let raw = issuer.into();
+        Self::parse(issuer.into(), false)
+    }
+
+    /// Like [`Self::new`], and also accepts `http://localhost…`: a name, which the system's
+    /// resolver may send anywhere, so only for a provider the user runs on this machine and
+    /// only when asked for explicitly.
+    pub fn new_allowing_http_localhost(issuer: impl Into<String>) -> Result<Self, Error> {
+        Self::parse(issuer.into(), true)
+    }
+
+    fn parse(raw: String, allow_localhost: bool) -> Result<Self, Error> {
         let url = Url::parse(&raw).map_err(|source| Error::InvalidUrl {
             what: "issuer",
             source,
@@ -43,9 +60,15 @@ impl IssuerUrl {
         match url.scheme() {
             "https" => {}
             "http" if is_loopback_host(&url) => {}
+            "http" if allow_localhost && is_localhost_name(&url) => {}
+            "http" if is_localhost_name(&url) => {
+                return Err(refuse(
+                    "http://localhost is a name, not a loopback address: use http://127.0.0.1 (or allow localhost explicitly)",
+                ));
+            }
             _ => {
                 return Err(refuse(
-                    "an issuer must use https (http only for loopback hosts)",
+                    "an issuer must use https (http only for the loopback addresses 127.0.0.1 and [::1])",
                 ));
             }
         }
@@ -63,6 +86,12 @@ impl IssuerUrl {
     /// The issuer as a parsed URL.
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// Whether this is a plain-`http` issuer on this machine (a loopback IP literal, or
+    /// `localhost` when allowed): only such an issuer may have `http` endpoints.
+    pub fn is_local_http(&self) -> bool {
+        self.url.scheme() == "http"
     }
 
     /// The discovery document URL (Discovery §4.1): the issuer with any trailing `/`
@@ -111,8 +140,18 @@ impl IssuerUrl {
     /// assert!(IssuerUrl::from_metadata_url("https://op.example/t").unwrap().is_none());
     /// ```
     pub fn from_metadata_url(url: &str) -> Result<Option<Self>, Error> {
+        Self::from_metadata_url_with(url, false)
+    }
+
+    /// [`Self::from_metadata_url`], accepting an `http://localhost` issuer as
+    /// [`Self::new_allowing_http_localhost`] does.
+    pub fn from_metadata_url_allowing_http_localhost(url: &str) -> Result<Option<Self>, Error> {
+        Self::from_metadata_url_with(url, true)
+    }
+
+    fn from_metadata_url_with(url: &str, allow_localhost: bool) -> Result<Option<Self>, Error> {
         if let Some(issuer) = url.strip_suffix("/.well-known/openid-configuration") {
-            return Self::new(issuer).map(Some);
+            return Self::parse(issuer.to_owned(), allow_localhost).map(Some);
         }
         const OAUTH: &str = "/.well-known/oauth-authorization-server";
         let parsed = Url::parse(url).map_err(|source| Error::InvalidUrl {
@@ -132,7 +171,7 @@ impl IssuerUrl {
             // `Url` writes the root path as `/`; the issuer has none.
             raw = raw.trim_end_matches('/').to_owned();
         }
-        Self::new(raw).map(Some)
+        Self::parse(raw, allow_localhost).map(Some)
     }
 }
 
@@ -222,7 +261,8 @@ impl RedirectUrl {
         &self.url
     }
 
-    /// Whether the host is a loopback IP literal or `localhost` (RFC 8252 §7.3).
+    /// Whether the host is a loopback IP literal (RFC 8252 §7.3); `localhost` is not one
+    /// (RFC 8252 §8.3).
     pub fn is_loopback(&self) -> bool {
         is_loopback_host(&self.url)
     }
@@ -325,7 +365,21 @@ mod tests {
         assert!(IssuerUrl::new("https://accounts.google.com").is_ok());
         assert!(IssuerUrl::new("http://127.0.0.1:8080/op").is_ok());
         assert!(IssuerUrl::new("http://[::1]:8080").is_ok());
-        assert!(IssuerUrl::new("http://localhost:3000").is_ok());
+        // a name is not a loopback address (RFC 8252 §8.3): only when asked for
+        let e = IssuerUrl::new("http://localhost:3000").unwrap_err();
+        assert!(e.to_string().contains("127.0.0.1"), "{e}");
+        assert!(IssuerUrl::new_allowing_http_localhost("http://localhost:3000").is_ok());
+        assert!(IssuerUrl::new_allowing_http_localhost("http://op.example").is_err());
+        assert!(
+            IssuerUrl::new("http://127.0.0.1:3000")
+                .unwrap()
+                .is_local_http()
+        );
+        assert!(
+            !IssuerUrl::new("https://op.example")
+                .unwrap()
+                .is_local_http()
+        );
         assert!(IssuerUrl::new("http://op.example").is_err());
         assert!(IssuerUrl::new("https://op.example/?a=b").is_err());
         assert!(IssuerUrl::new("https://op.example/#x").is_err());

@@ -207,6 +207,30 @@ impl AuthorizationResponse {
         check_state(self.get("state").map(State::new).as_ref(), expected)
     }
 
+    /// RFC 9207 for an error response (§2.4): a present `iss` must equal the issuer
+    /// ([`Error::IssuerMismatch`]); an absent one, when the provider advertises
+    /// `authorization_response_iss_parameter_supported`, makes the error unattributable
+    /// ([`Error::UnattributedError`], the claimed error kept as untrusted detail). `Ok` for
+    /// a success response (see [`AuthorizationSuccess::check_iss`]) and for an error
+    /// response that passes.
+    pub fn check_error_iss(
+        &self,
+        issuer: &IssuerUrl,
+        iss_parameter_supported: bool,
+    ) -> Result<(), Error> {
+        let Some(e) = self.provider_error() else {
+            return Ok(());
+        };
+        match e.iss.as_deref() {
+            Some(found) if found != issuer.as_str() => Err(Error::IssuerMismatch {
+                expected: issuer.as_str().to_owned(),
+                found: found.to_owned(),
+            }),
+            None if iss_parameter_supported => Err(Error::UnattributedError(Box::new(e))),
+            _ => Ok(()),
+        }
+    }
+
     /// The success parameters, or [`Error::Provider`] for an error response.
     pub fn to_result(&self) -> Result<AuthorizationSuccess, Error> {
         if let Some(e) = self.provider_error() {
@@ -285,6 +309,34 @@ mod tests {
             .to_result()
             .unwrap();
         with_id.check_iss(&iss, true).unwrap();
+    }
+
+    #[test]
+    fn error_responses_follow_rfc9207_too() {
+        let issuer = IssuerUrl::new("https://op.example").unwrap();
+        let no_iss = AuthorizationResponse::from_query("error=access_denied&state=s").unwrap();
+        let e = no_iss.check_error_iss(&issuer, true).unwrap_err();
+        let Error::UnattributedError(claimed) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(claimed.error, "access_denied");
+        assert_eq!((e.code().as_u16(), e.kind()), (911, "issuer_mismatch"));
+        assert!(e.to_string().contains("access_denied"), "{e}");
+        // not promised: taken at face value
+        no_iss.check_error_iss(&issuer, false).unwrap();
+        let wrong = AuthorizationResponse::from_query("error=access_denied&iss=https%3A%2F%2Fevil")
+            .unwrap();
+        assert!(matches!(
+            wrong.check_error_iss(&issuer, false),
+            Err(Error::IssuerMismatch { .. })
+        ));
+        let right =
+            AuthorizationResponse::from_query("error=access_denied&iss=https%3A%2F%2Fop.example")
+                .unwrap();
+        right.check_error_iss(&issuer, true).unwrap();
+        // success responses are checked by AuthorizationSuccess::check_iss
+        let ok = AuthorizationResponse::from_query("code=c&state=s").unwrap();
+        ok.check_error_iss(&issuer, true).unwrap();
     }
 
     #[test]

@@ -27,6 +27,16 @@ pub enum LaunchError {
     /// No system browser could be opened (no desktop session, no `xdg-open`, …).
     #[error("no system browser could be opened: {0}")]
     NoBrowser(#[source] std::io::Error),
+    /// The URL to open is not a web address a browser may be given: only `https`, and `http`
+    /// on a loopback address, without whitespace, control characters or shell
+    /// metacharacters.
+    #[error("refusing to open `{url}` in a browser: {reason}")]
+    UnsafeUrl {
+        /// The URL (query dropped).
+        url: String,
+        /// Why.
+        reason: &'static str,
+    },
     /// The browser command started but exited unsuccessfully within
     /// [`EARLY_EXIT_WINDOW`]: the page was most likely not opened.
     #[error("the browser command `{program}` exited with {status}")]
@@ -159,11 +169,19 @@ fn spawn_template(template: &str, url: &str) -> Result<LaunchWatch, LaunchError>
     if argv.is_empty() {
         return Err(LaunchError::BadTemplate(template.to_owned()));
     }
-    let had_placeholder = argv.iter().any(|a| a.contains("{url}") || a == "%s");
+    check_launch_url(url)?;
+    // The URL only ever replaces a whole argument: inside a word (`sh -c '… {url} …'`) it
+    // would be parsed again by whatever that word is given to.
+    if argv.iter().any(|a| a.contains("{url}") && a != "{url}") {
+        return Err(LaunchError::BadTemplate(format!(
+            "{template} (`{{url}}` must be a whole argument)"
+        )));
+    }
+    let mut had_placeholder = false;
     for a in &mut argv {
-        *a = a.replace("{url}", url);
-        if a == "%s" {
+        if a == "{url}" || a == "%s" {
             *a = url.to_owned();
+            had_placeholder = true;
         }
     }
     if !had_placeholder {
@@ -200,6 +218,40 @@ fn spawn_template(template: &str, url: &str) -> Result<LaunchWatch, LaunchError>
         let _ = child.wait();
     });
     Ok(LaunchWatch { failed: Some(rx) })
+}
+
+/// Characters a URL handed to a browser may not contain, besides whitespace and controls.
+const UNSAFE_URL_CHARS: &[char] = &['\'', '"', '`', '$', ';', '|', '<', '>', '(', ')', '\\'];
+
+/// Checks a URL before it is handed to a browser: `https`, or `http` on a loopback IP
+/// address (the loopback redirect, a local provider); no whitespace, controls or shell
+/// metacharacters.
+pub(crate) fn check_launch_url(url: &str) -> Result<(), LaunchError> {
+    let shown = url.split(['?', '#']).next().unwrap_or_default().to_owned();
+    let refuse = |reason| LaunchError::UnsafeUrl {
+        url: shown.clone(),
+        reason,
+    };
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || UNSAFE_URL_CHARS.contains(&c))
+    {
+        return Err(refuse(
+            "it contains whitespace, control characters or shell metacharacters",
+        ));
+    }
+    let parsed = url::Url::parse(url).map_err(|_| refuse("it is not an absolute URL"))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => match parsed.host() {
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
+            _ => Err(refuse("http only on a loopback address (127.0.0.1, [::1])")),
+        },
+        _ => Err(refuse(
+            "only https (and http on a loopback address) is opened",
+        )),
+    }
 }
 
 /// Splits a command line into words: whitespace separates, single and double quotes group,
@@ -276,9 +328,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let out = dir.join("url.txt");
         // `sh -c` is what the template itself asks for; the URL arrives as one argument,
-        // so `;` and `&` in it are not interpreted.
+        // so `&` in it is not interpreted.
         let template = format!("sh -c 'printf %s \"$1\" > {}' sh {{url}}", out.display());
-        let url = "http://127.0.0.1:1/cb?a=1&b=2;echo pwned";
+        let url = "http://127.0.0.1:1/cb?a=1&b=2";
         run_template(&template, url).unwrap();
         let mut got = String::new();
         for _ in 0..100 {
@@ -297,6 +349,44 @@ mod tests {
             run_template("/nonexistent/browser {url}", url),
             Err(LaunchError::Spawn { .. })
         ));
+    }
+
+    #[test]
+    fn the_url_replaces_only_whole_arguments_and_must_be_a_web_address() {
+        let url = "https://op.example/authorize?state=s";
+        // inside a word, `{url}` would be parsed again by whatever that word goes to
+        for template in ["sh -c 'open {url}'", "browser --app={url}", "x{url}"] {
+            assert!(
+                matches!(run_template(template, url), Err(LaunchError::BadTemplate(t)) if t.contains("whole argument")),
+                "{template}"
+            );
+        }
+        for bad in [
+            "http://op.example/authorize",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "https://op.example/a'$(touch /tmp/x)'",
+            "https://op.example/a;b",
+            "https://op.example/a b",
+            "https://op.example/a\nb",
+            "http://localhost:8080/cb",
+            "not a url",
+        ] {
+            assert!(
+                matches!(
+                    run_template("true {url}", bad),
+                    Err(LaunchError::UnsafeUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+        for good in [
+            "https://op.example/authorize?a=1&b=%20",
+            "http://127.0.0.1:1234/callback?code=c&state=s",
+            "http://[::1]:1234/callback",
+        ] {
+            check_launch_url(good).unwrap();
+        }
     }
 
     #[tokio::test]

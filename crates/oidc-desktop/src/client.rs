@@ -28,6 +28,8 @@ use crate::{Error, Session};
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
+const METADATA_URL_FORMS: &str = "a discovery URL ends with /.well-known/openid-configuration, or is an RFC 8414 /.well-known/oauth-authorization-server URL";
+
 /// Builds an [`OidcDesktop`].
 pub struct OidcDesktopBuilder {
     issuer: Result<IssuerUrl, Error>,
@@ -43,9 +45,34 @@ pub struct OidcDesktopBuilder {
     cached_jwks: Option<String>,
     provider: Option<Provider>,
     metadata_source: MetadataSource,
+    /// The issuer or metadata URL as given, for [`Self::allow_http_localhost_issuer`].
+    issuer_text: Option<(String, bool)>,
 }
 
 impl OidcDesktopBuilder {
+    /// Accepts an `http://localhost` issuer (and metadata URL). `localhost` is a name the
+    /// system's resolver may send anywhere, not a loopback address (RFC 8252 §8.3), so an
+    /// `http` issuer must otherwise be `127.0.0.1` or `[::1]`: use this only for a provider
+    /// running on this machine that can be reached no other way.
+    #[must_use]
+    pub fn allow_http_localhost_issuer(mut self) -> Self {
+        match &self.issuer_text {
+            Some((text, false)) => {
+                self.issuer =
+                    IssuerUrl::new_allowing_http_localhost(text.as_str()).map_err(Error::from);
+            }
+            Some((text, true)) => {
+                self.issuer = match IssuerUrl::from_metadata_url_allowing_http_localhost(text) {
+                    Ok(Some(i)) => Ok(i),
+                    Ok(None) => Err(Error::Config(METADATA_URL_FORMS)),
+                    Err(e) => Err(Error::from(e)),
+                };
+            }
+            None => {}
+        }
+        self
+    }
+
     /// The client id (the seed's `client_id`).
     #[must_use]
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
@@ -163,6 +190,7 @@ impl OidcDesktopBuilder {
         if self.config.client_id.is_empty() {
             return Err(Error::Config("a client id is required"));
         }
+        check_configured_endpoints(&self.config, &issuer)?;
         let http: Arc<dyn HttpClient> = match self.http {
             Some(h) => h,
             None => {
@@ -269,7 +297,9 @@ impl OidcDesktop {
     /// A builder for the provider whose issuer identifier is `issuer` (its discovery document
     /// is `issuer + /.well-known/openid-configuration`).
     pub fn builder(issuer: &str) -> OidcDesktopBuilder {
-        Self::builder_from(IssuerUrl::new(issuer).map_err(Error::from))
+        let mut b = Self::builder_from(IssuerUrl::new(issuer).map_err(Error::from));
+        b.issuer_text = Some((issuer.to_owned(), false));
+        b
     }
 
     /// A builder from the provider's metadata URL: an OpenID discovery URL (the issuer
@@ -280,12 +310,11 @@ impl OidcDesktop {
         let oauth = !url.ends_with(WELL_KNOWN);
         let issuer = match IssuerUrl::from_metadata_url(url) {
             Ok(Some(i)) => Ok(i),
-            Ok(None) => Err(Error::Config(
-                "a discovery URL ends with /.well-known/openid-configuration, or is an RFC 8414 /.well-known/oauth-authorization-server URL",
-            )),
+            Ok(None) => Err(Error::Config(METADATA_URL_FORMS)),
             Err(e) => Err(Error::from(e)),
         };
         let mut b = Self::builder_from(issuer);
+        b.issuer_text = Some((url.to_owned(), true));
         if oauth {
             b.metadata_source = MetadataSource::OAuthMetadata;
         }
@@ -307,6 +336,7 @@ impl OidcDesktop {
             cached_jwks: None,
             provider: None,
             metadata_source: MetadataSource::default(),
+            issuer_text: None,
         }
     }
 
@@ -398,11 +428,13 @@ impl OidcDesktop {
 
     fn validator(&self, meta: &ProviderMetadata) -> IdTokenValidator {
         let c = &self.inner.config;
+        let allow_hmac = c.allow_hmac_id_tokens;
         let mut v = IdTokenValidator::new(meta.issuer(), c.client_id.clone())
             .algorithms_from_names(
                 meta.id_token_signing_alg_values_supported()
                     .iter()
-                    .map(String::as_str),
+                    .map(String::as_str)
+                    .filter(|a| allow_hmac || !is_hmac(a)),
             )
             .leeway(c.leeway_secs)
             .skip_checks(c.skip_checks)
@@ -418,7 +450,7 @@ impl OidcDesktop {
         if let Some(a) = &c.expected_audience {
             v = v.expected_audience(a.clone());
         }
-        if let Some(s) = &c.client_secret {
+        if let Some(s) = c.client_secret.as_ref().filter(|_| allow_hmac) {
             v = v.client_secret(s.clone());
         }
         v
@@ -735,6 +767,8 @@ impl OidcDesktop {
             command: self.inner.browser.default_command(),
         };
         self.inner.events.on_launch_browser(&mut launch);
+        // Whatever `on_launch_browser` made of it, only a web address goes to a browser.
+        crate::browser::check_launch_url(&launch.url)?;
         if launch.command.is_empty() {
             self.log(
                 LogLevel::Info,
@@ -852,6 +886,21 @@ impl OidcDesktop {
             }
         })?;
         let _ = prefetch.await;
+        let requested = self.response_mode(&meta).unwrap_or(if rt.is_code_only() {
+            ResponseMode::Query
+        } else {
+            ResponseMode::Fragment
+        });
+        // Both name the modes by their wire names (`query`, `fragment`, `form_post`).
+        let arrived = callback.arrival().as_str();
+        if arrived != requested.as_str() {
+            // Tokens asked for in a form post must not be taken from a URL (and the other
+            // way round): a response in another mode is not the answer to this request.
+            return Err(Error::ResponseModeMismatch {
+                requested: requested.as_str(),
+                arrived,
+            });
+        }
         self.finish_authorization(&meta, &pending, callback.into_response())
             .await
     }
@@ -867,6 +916,12 @@ impl OidcDesktop {
         let c = &self.inner.config;
         let rt = c.effective_response_type();
         response.check_state(&p.state)?;
+        // RFC 9207 §2.4 holds for error responses too: one without the promised `iss` (or
+        // with another issuer's) is not attributed to this provider.
+        response.check_error_iss(
+            &self.inner.issuer,
+            meta.authorization_response_iss_parameter_supported(),
+        )?;
         let success = response.to_result()?;
         success.check_iss(
             &self.inner.issuer,
@@ -1039,6 +1094,7 @@ impl OidcDesktop {
             let named = meta.userinfo_signing_alg_values_supported();
             let v: Vec<Algorithm> = named
                 .iter()
+                .filter(|n| c.allow_hmac_id_tokens || !is_hmac(n))
                 .filter_map(|n| Algorithm::parse(n))
                 .filter(|a| *a != Algorithm::None)
                 .collect();
@@ -1049,23 +1105,44 @@ impl OidcDesktop {
             }
         };
         let client_id = ClientId::new(c.client_id.clone());
-        let how = UserInfoParse::new(sub).with_verification(UserInfoVerification {
-            keys: keys.set(),
-            algorithms: &algs,
-            client_secret: c.client_secret.as_ref(),
-            issuer: Some(meta.issuer()),
-            client_id: Some(&client_id),
-        });
-        Ok(
-            oidc_token::fetch_userinfo(
-                &*self.inner.http,
-                &endpoint,
-                access,
-                c.userinfo_style,
-                &how,
-            )
-            .await?,
+        let secret = c.client_secret.as_ref().filter(|_| c.allow_hmac_id_tokens);
+        let response = oidc_token::fetch_userinfo_response(
+            &*self.inner.http,
+            &endpoint,
+            access,
+            c.userinfo_style,
         )
+        .await?;
+        let parse = |keys: &SignerKeys| {
+            let how = UserInfoParse::new(sub).with_verification(UserInfoVerification {
+                keys: keys.set(),
+                algorithms: &algs,
+                client_secret: secret,
+                issuer: Some(meta.issuer()),
+                client_id: Some(&client_id),
+            });
+            oidc_token::parse_userinfo_response(&response, &how)
+        };
+        match parse(&keys) {
+            // A signed response under a key the cached set lacks: the provider rotated its
+            // keys, so refetch them once (rate limited), as for ID tokens.
+            Err(oidc_token::Error::UserInfoJwt(e)) if e.is_unknown_kid() => {
+                let kid = std::str::from_utf8(response.body())
+                    .ok()
+                    .and_then(|t| oidc_jose::CompactJws::parse(t.trim()).ok())
+                    .and_then(|j| j.header().kid.clone())
+                    .unwrap_or_default();
+                self.log(
+                    LogLevel::Info,
+                    &format!(
+                        "signed UserInfo names unknown kid `{kid}`: refetching the provider's keys"
+                    ),
+                );
+                let keys = self.inner.provider.keys_for_kid(&kid).await?;
+                Ok(parse(&keys)?)
+            }
+            r => Ok(r?),
+        }
     }
 
     /// Requests UserInfo with an access token (the seed's `request_user_info`); `expected_sub`
@@ -1360,4 +1437,31 @@ fn redact_query(url: &Url) -> String {
         u.query_pairs_mut().append_pair(&n, "…");
     }
     u.to_string()
+}
+
+/// Whether an algorithm name is an HMAC (`HS256`, `HS384`, `HS512`).
+fn is_hmac(alg: &str) -> bool {
+    alg.len() == 5 && alg.starts_with("HS")
+}
+
+/// Endpoints given in the configuration obey the discovery document's rules: `https`, or
+/// `http` on a loopback address only when the issuer itself is a local `http` issuer.
+fn check_configured_endpoints(c: &Config, issuer: &IssuerUrl) -> Result<(), Error> {
+    let configured = [
+        ("authorization_endpoint", &c.authorization_endpoint),
+        ("token_endpoint", &c.token_endpoint),
+        ("userinfo_endpoint", &c.userinfo_endpoint),
+        ("revocation_endpoint", &c.revocation_endpoint),
+        (
+            "device_authorization_endpoint",
+            &c.device_authorization_endpoint,
+        ),
+        ("end_session_endpoint", &c.end_session_endpoint),
+    ];
+    for (member, url) in configured {
+        if let Some(u) = url {
+            oidc_discovery::check_endpoint_url(member, u.as_str(), issuer)?;
+        }
+    }
+    Ok(())
 }

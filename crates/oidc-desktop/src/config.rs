@@ -146,6 +146,11 @@ pub struct Config {
     pub refresh_margin: Duration,
     /// When no browser can be launched, fall back to the device flow if the provider has it.
     pub device_fallback: bool,
+    /// Accept ID tokens (and signed UserInfo) MACed with the client secret (HS256/384/512)
+    /// when the provider offers them. Off by default: a desktop client's secret is not
+    /// confidential (RFC 8252 §8.5), so anyone who extracted it could mint such tokens.
+    /// Even when on, a secret shorter than the hash output is refused (RFC 7518 §3.2).
+    pub allow_hmac_id_tokens: bool,
     /// What a browser command that exits unsuccessfully soon after its start does to the
     /// sign-in (default: [`BrowserFailure::KeepWaiting`]); either way
     /// [`Events::on_browser_failed`](crate::Events::on_browser_failed) hears of it.
@@ -226,6 +231,7 @@ impl Config {
             end_session_endpoint: None,
             refresh_margin: Duration::from_secs(60),
             browser_failure: BrowserFailure::KeepWaiting,
+            allow_hmac_id_tokens: false,
             device_fallback: false,
             accept_string_expires_in: false,
             log_level: crate::LogLevel::Info,

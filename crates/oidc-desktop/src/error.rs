@@ -50,6 +50,17 @@ pub enum Error {
         flag = .0.replace('_', "-")
     )]
     MissingEndpoint(&'static str),
+    /// The authorization response came back in another response mode than the one
+    /// requested (e.g. in the query when `form_post` was asked for) and was refused.
+    #[error(
+        "the authorization response arrived by {arrived} although {requested} was requested; it was refused"
+    )]
+    ResponseModeMismatch {
+        /// The mode requested (`query`, `fragment`, `form_post`).
+        requested: &'static str,
+        /// The way it arrived.
+        arrived: &'static str,
+    },
     /// The token endpoint answered an OpenID request without an ID token.
     #[error("the token response carries no id_token although the scope includes openid")]
     MissingIdToken,
@@ -87,6 +98,7 @@ impl Error {
             Error::Token(e) => e.code(),
             Error::Loopback(e) | Error::RedirectTimeout { source: e, .. } => e.code(),
             Error::MissingIdToken => ErrorCode::InvalidIdToken,
+            Error::ResponseModeMismatch { .. } => ErrorCode::AuthorizationError,
             Error::IdTokenMismatch("iss") => ErrorCode::IssuerMismatch,
             Error::IdTokenMismatch(_) => ErrorCode::VerificationFailed,
             Error::Interrupted => ErrorCode::AuthorizationError,
@@ -118,6 +130,7 @@ impl Error {
             Error::Browser(_) => "browser_launch_failed",
             Error::MissingEndpoint(_) => "missing_endpoint",
             Error::MissingIdToken => "missing_id_token",
+            Error::ResponseModeMismatch { .. } => "invalid_authorization_response",
             Error::IdTokenMismatch("iss") => "issuer_mismatch",
             Error::IdTokenMismatch(_) => "subject_mismatch",
             Error::Config(_) => "invalid_configuration",

@@ -143,10 +143,12 @@ impl HttpAgent {
                     break;
                 };
                 next = match loc.fragment().map(str::to_owned) {
-                    // What the loopback's relay page does with `location.hash`.
+                    // What the loopback's relay page does with `location.hash`: post it
+                    // back, marked as relayed.
                     Some(frag) => {
                         loc.set_fragment(None);
-                        Some((http::Method::POST, loc.to_string(), frag.into_bytes()))
+                        let body = format!("{frag}&{}=1", oidc_loopback::RELAY_FIELD);
+                        Some((http::Method::POST, loc.to_string(), body.into_bytes()))
                     }
                     None => Some((http::Method::GET, loc.to_string(), Vec::new())),
                 };

@@ -450,7 +450,7 @@ impl ProviderMetadata {
         ];
         for (member, value) in endpoints {
             if let Some(url) = self.text(value) {
-                check_endpoint(member, url)?;
+                check_endpoint(member, url, expected)?;
             }
         }
         Ok(())
@@ -808,17 +808,48 @@ fn template_matches(template: &str, expected: &str) -> bool {
     !segment.is_empty() && !segment.contains('/')
 }
 
-pub(crate) fn check_endpoint(member: &'static str, url: &str) -> Result<(), Error> {
+/// Checks an endpoint URL given outside the metadata (configuration, command line) by the
+/// rules of the metadata's own endpoints: `https`, or `http` on this machine only when
+/// `issuer` itself is a local `http` issuer; no whitespace, controls or shell
+/// metacharacters. `member` names it in the error.
+pub fn check_endpoint_url(
+    member: &'static str,
+    url: &str,
+    issuer: &IssuerUrl,
+) -> Result<(), Error> {
+    check_endpoint(member, url, issuer)
+}
+
+/// Characters no endpoint URL of ours may contain: shell metacharacters and quotes (an
+/// endpoint ends up on a browser's command line), besides whitespace and controls.
+const UNSAFE_URL_CHARS: &[u8] = b"'\"`$;|<>()\\";
+
+/// Checks one endpoint of metadata issued by `issuer`: an absolute `https` URL, or `http`
+/// on this machine only when the issuer itself is (a remote `https` issuer must not route
+/// codes, verifiers and secrets to a local port); no whitespace, controls or shell
+/// metacharacters.
+pub(crate) fn check_endpoint(
+    member: &'static str,
+    url: &str,
+    issuer: &IssuerUrl,
+) -> Result<(), Error> {
     let bad = |reason| Error::InvalidEndpoint {
         member,
         url: url.to_owned(),
         reason,
     };
-    // Fast path for the common case: `https://host...` with no whitespace or controls.
+    if url
+        .bytes()
+        .any(|b| b <= b' ' || b == 0x7f || UNSAFE_URL_CHARS.contains(&b))
+    {
+        return Err(bad(
+            "it contains whitespace, control characters or shell metacharacters",
+        ));
+    }
+    // Fast path for the common case: `https://host...`.
     if let Some(rest) = url.strip_prefix("https://")
         && !rest.is_empty()
         && !rest.starts_with(['/', '?', '#', ':'])
-        && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
     {
         return Ok(());
     }
@@ -826,16 +857,22 @@ pub(crate) fn check_endpoint(member: &'static str, url: &str) -> Result<(), Erro
     match parsed.scheme() {
         "https" => Ok(()),
         "http" => {
-            let loopback = match parsed.host() {
+            let loopback_ip = match parsed.host() {
                 Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
                 Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                None => false,
+                Some(url::Host::Domain(_)) | None => false,
             };
-            if loopback {
+            let issuer_host = parsed.host_str() == issuer.url().host_str();
+            if !issuer.is_local_http() {
+                Err(bad(
+                    "http is allowed only when the issuer itself is a local http issuer; use https",
+                ))
+            } else if loopback_ip || issuer_host {
                 Ok(())
             } else {
-                Err(bad("http is allowed only for loopback hosts; use https"))
+                Err(bad(
+                    "http is allowed only for loopback addresses; use https",
+                ))
             }
         }
         _ => Err(bad("the scheme must be https")),
@@ -1047,11 +1084,34 @@ mod tests {
 
     #[test]
     fn endpoint_rules() {
-        assert!(check_endpoint("token_endpoint", "https://op.example/token").is_ok());
-        assert!(check_endpoint("token_endpoint", "http://127.0.0.1:9/token").is_ok());
-        assert!(check_endpoint("token_endpoint", "http://localhost/token").is_ok());
-        assert!(check_endpoint("token_endpoint", "http://op.example/token").is_err());
-        assert!(check_endpoint("token_endpoint", "/token").is_err());
-        assert!(check_endpoint("token_endpoint", "ftp://op.example/").is_err());
+        let remote = IssuerUrl::new("https://op.example").expect("issuer");
+        let local = IssuerUrl::new("http://127.0.0.1:9").expect("issuer");
+        let named = IssuerUrl::new_allowing_http_localhost("http://localhost:9").expect("issuer");
+        let check = |url, issuer| check_endpoint("token_endpoint", url, issuer);
+        assert!(check("https://op.example/token", &remote).is_ok());
+        assert!(check("https://op.example/token", &local).is_ok());
+        assert!(check("http://127.0.0.1:9/token", &local).is_ok());
+        assert!(check("http://[::1]:9/token", &local).is_ok());
+        // a remote https issuer may not route the code, verifier and secret to a local port
+        assert!(check("http://127.0.0.1:9/token", &remote).is_err());
+        // localhost is a name, not a loopback address, unless it is the issuer's own host
+        assert!(check("http://localhost/token", &local).is_err());
+        assert!(check("http://localhost/token", &named).is_ok());
+        assert!(check("http://op.example/token", &local).is_err());
+        assert!(check("/token", &remote).is_err());
+        assert!(check("ftp://op.example/", &remote).is_err());
+        for bad in [
+            "https://op.example/a'b",
+            "https://op.example/$(id)",
+            "https://op.example/a;b",
+            "https://op.example/a|b",
+            "https://op.example/a`b`",
+            "https://op.example/a b",
+            "https://op.example/a\nb",
+            "https://op.example/a\\b",
+        ] {
+            let e = check(bad, &remote).expect_err(bad);
+            assert!(e.to_string().contains("metacharacters"), "{e}");
+        }
     }
 }

@@ -55,7 +55,7 @@ impl OAuthMetadata {
         for member in OAUTH_ENDPOINT_MEMBERS {
             match json.get(member) {
                 None | Some(Value::Null) => {}
-                Some(Value::String(url)) => check_endpoint(member, url)?,
+                Some(Value::String(url)) => check_endpoint(member, url, expected_issuer)?,
                 Some(_) => {
                     return Err(Error::InvalidEndpoint {
                         member,

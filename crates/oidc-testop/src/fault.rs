@@ -152,6 +152,9 @@ pub enum Fault {
     SignedUserInfo,
     /// The authorization response carries another `state` (catalogue: `state-mismatch`).
     WrongState,
+    /// The authorization response is delivered in this response mode whatever the request
+    /// asked for (e.g. tokens in the query although `form_post` was requested).
+    ResponseModeIgnored(oidc_core::ResponseMode),
     /// The authorization response's RFC 9207 `iss` is `https://attacker.example`
     /// (catalogue: `iss-param-mismatch`).
     IssParameterWrong,

@@ -1233,6 +1233,14 @@ impl Provider {
             };
             params.push(("iss".into(), iss));
         }
+        let mode = self
+            .faults
+            .iter()
+            .find_map(|f| match f {
+                Fault::ResponseModeIgnored(m) => Some(*m),
+                _ => None,
+            })
+            .unwrap_or(mode);
         deliver(redirect_uri, mode, params)
     }
 

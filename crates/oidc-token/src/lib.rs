@@ -98,7 +98,7 @@ pub use token::{
 };
 pub use userinfo::{
     UserDetails, UserInfoParse, UserInfoStyle, UserInfoVerification, build_userinfo_request,
-    fetch_userinfo, parse_userinfo_response,
+    fetch_userinfo, fetch_userinfo_response, parse_userinfo_response,
 };
 pub use wire::DEFAULT_MAX_RESPONSE_BYTES;
 

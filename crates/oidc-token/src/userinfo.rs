@@ -221,6 +221,19 @@ fn check_signed_claims(payload: &[u8], v: &UserInfoVerification<'_>) -> Result<(
     Ok(())
 }
 
+/// Sends the UserInfo request and returns the response unparsed (for a caller that may
+/// parse it twice, e.g. after refetching keys for a signed response; see
+/// [`parse_userinfo_response`]).
+pub async fn fetch_userinfo_response(
+    http: &dyn HttpClient,
+    userinfo_endpoint: &Url,
+    access_token: &AccessToken,
+    style: UserInfoStyle,
+) -> Result<HttpResponse> {
+    let request = build_userinfo_request(userinfo_endpoint, access_token, style)?;
+    send(http, Endpoint::UserInfo, request).await
+}
+
 /// Fetches UserInfo and checks its `sub`.
 pub async fn fetch_userinfo(
     http: &dyn HttpClient,
