@@ -86,7 +86,7 @@ pub(crate) struct ProviderArgs {
     /// The client id registered at the provider
     #[arg(long, env = "OIDC_CLIENT_ID")]
     pub(crate) client_id: Option<String>,
-    /// The client secret (confidential clients)
+    /// The client secret (confidential clients); `-` reads it from standard input
     #[arg(
         long,
         env = "OIDC_CLIENT_SECRET",
@@ -119,9 +119,22 @@ pub(crate) struct ProviderArgs {
     #[arg(long, value_name = "PEM")]
     pub(crate) ca_file: Option<PathBuf>,
     /// Proxy for every request to the provider: http://[user:pass@]host:port, https://…,
-    /// socks5://…, socks4://…
-    #[arg(long, value_name = "URL")]
+    /// socks5://…, socks4://…; `-` reads it from standard input
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OIDC_DESKTOP_PROXY",
+        hide_env_values = true
+    )]
     pub(crate) proxy: Option<String>,
+    /// Accept ID tokens MACed with the client secret (HS256/384/512) when the provider
+    /// offers them; a desktop client's secret is not confidential (RFC 8252 §8.5)
+    #[arg(long)]
+    pub(crate) allow_hmac_id_tokens: bool,
+    /// Accept an http://localhost issuer (a name, not a loopback address; prefer
+    /// http://127.0.0.1)
+    #[arg(long)]
+    pub(crate) allow_http_localhost: bool,
     /// Clock-skew leeway for ID token times, seconds
     #[arg(
         long,
@@ -374,8 +387,13 @@ pub(crate) struct DeviceArgs {
 pub(crate) struct ValidateArgs {
     #[command(flatten)]
     pub(crate) provider: ProviderArgs,
-    /// The ID token
-    #[arg(long, allow_hyphen_values = true)]
+    /// The ID token; `-` reads it from standard input
+    #[arg(
+        long,
+        env = "OIDC_ID_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub(crate) id_token: String,
     /// The nonce the token must carry
     #[arg(long)]
@@ -440,8 +458,13 @@ pub(crate) struct LogoutArgs {
 pub(crate) struct RevokeArgs {
     #[command(flatten)]
     pub(crate) provider: ProviderArgs,
-    /// The token to revoke
-    #[arg(long, allow_hyphen_values = true)]
+    /// The token to revoke; `-` reads it from standard input
+    #[arg(
+        long,
+        env = "OIDC_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub(crate) token: String,
     /// What the token is
     #[arg(long, value_enum)]

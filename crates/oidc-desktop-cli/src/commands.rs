@@ -165,6 +165,9 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
             ));
         }
     };
+    if p.allow_http_localhost {
+        b = b.allow_http_localhost_issuer();
+    }
     let client_id = match &p.client_id {
         Some(c) => c.clone(),
         None if need_client => {
@@ -239,7 +242,9 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
         &p.device_authorization_endpoint,
     )?;
     let end_session_endpoint = endpoint("end-session-endpoint", &p.end_session_endpoint)?;
+    let allow_hmac = p.allow_hmac_id_tokens;
     Ok(b.configure(move |c| {
+        c.allow_hmac_id_tokens = allow_hmac;
         c.authorization_endpoint = authorization_endpoint;
         c.token_endpoint = token_endpoint;
         c.userinfo_endpoint = userinfo_endpoint;
@@ -542,7 +547,7 @@ async fn validate(a: &ValidateArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
             if let Some(f) = p.verification_flags {
                 v = v.skip_checks(SkipChecks::from_seed_flags(f));
             }
-            if let Some(s) = &p.client_secret {
+            if let Some(s) = p.client_secret.as_ref().filter(|_| p.allow_hmac_id_tokens) {
                 v = v
                     .algorithms_from_names(JWKS_FILE_ALGORITHMS.into_iter().chain(["HS256"]))
                     .client_secret(ClientSecret::new(s.clone()));

@@ -32,12 +32,13 @@ mod events;
 mod logging;
 mod output;
 mod params;
+mod secrets;
 
 use std::ffi::OsString;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::output::CliError;
@@ -46,11 +47,19 @@ use crate::output::CliError;
 pub fn main_entry() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let hinted = output_hint(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return usage_exit(&e, hinted),
+    };
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return usage_exit(&e, hinted),
     };
     let format = cli.global.output.unwrap_or_else(default_format);
+    if let Err(err) = secrets::resolve(&mut cli, &matches) {
+        output::print_error(&err, format);
+        return ExitCode::from(err.exit);
+    }
     logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
