@@ -21,9 +21,10 @@ use oidc_token::{
 use tokio::sync::watch;
 use url::Url;
 
-use crate::browser::{BrowserLauncher, LaunchWatch, SystemBrowser};
+use crate::browser::{BrowserLauncher, LaunchError, LaunchWatch, SystemBrowser};
 use crate::config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 use crate::events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents};
+use crate::paste::{Expected, PastedAddresses, check_pasted};
 use crate::{Error, Session};
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
@@ -286,6 +287,31 @@ impl std::fmt::Debug for OidcDesktop {
 }
 
 /// The pieces of one authorization request, kept until its response arrives.
+/// How the authorization response reached the client.
+enum Received {
+    /// Through the browser, to the loopback listener.
+    Loopback(CallbackParams),
+    /// Pasted by the user.
+    Pasted(crate::paste::Pasted),
+}
+
+impl Received {
+    /// The response mode it came in (`query`, `fragment`, `form_post`).
+    fn mode(&self) -> &'static str {
+        match self {
+            Received::Loopback(c) => c.arrival().as_str(),
+            Received::Pasted(p) => p.mode,
+        }
+    }
+
+    fn into_response(self) -> AuthorizationResponse {
+        match self {
+            Received::Loopback(c) => c.into_response(),
+            Received::Pasted(p) => p.response,
+        }
+    }
+}
+
 struct Pending {
     state: State,
     nonce: Option<Nonce>,
@@ -402,8 +428,24 @@ impl OidcDesktop {
     pub async fn authenticate(&self) -> Result<Session, Error> {
         let r = match self.inner.config.refresh_token.clone() {
             Some(rt) => self.interruptible(self.refresh_with(&rt, None)).await,
-            None => self.interruptible(self.browser_flow()).await,
+            None => self.interruptible(self.browser_flow(None)).await,
         };
+        self.report(r)
+    }
+
+    /// Signs the user in through the browser when the browser may not reach this machine
+    /// (over SSH, in a container): completes with whichever comes first, the loopback
+    /// redirect or a line of `pasted` holding the address the browser ended on (or its
+    /// query string) that passes the checks a redirect does (this sign-in's address,
+    /// `state`, RFC 9207 `iss`). A line that fails them is refused through
+    /// [`Events::on_paste_refused`] and the sign-in keeps waiting.
+    pub async fn authenticate_with_paste(
+        &self,
+        mut pasted: PastedAddresses,
+    ) -> Result<Session, Error> {
+        let r = self
+            .interruptible(self.browser_flow(Some(&mut pasted)))
+            .await;
         self.report(r)
     }
 
@@ -784,30 +826,71 @@ impl OidcDesktop {
         Ok((watch, launch.url))
     }
 
-    /// Waits for the loopback's response; a browser command that fails meanwhile is told
-    /// to the application and, with [`BrowserFailure::Fail`], ends the wait.
+    /// Waits for the loopback's response, or for a pasted address that passes the checks
+    /// a redirect would; a browser command that fails meanwhile is told to the application
+    /// and, with [`BrowserFailure::Fail`], ends the wait.
     async fn wait_for_redirect(
         &self,
         server: &mut LoopbackServer,
         mut watch: LaunchWatch,
         url: &str,
-    ) -> Result<Result<CallbackParams, oidc_loopback::Error>, Error> {
+        mut paste: Option<(&mut PastedAddresses, Expected<'_>)>,
+    ) -> Result<Result<Received, oidc_loopback::Error>, Error> {
+        enum Step {
+            Redirect(Result<CallbackParams, oidc_loopback::Error>),
+            BrowserFailed(LaunchError),
+            Line(Option<String>),
+        }
+        async fn next_line(
+            paste: &mut Option<(&mut PastedAddresses, Expected<'_>)>,
+        ) -> Option<String> {
+            match paste {
+                Some((p, _)) => p.next().await,
+                None => std::future::pending().await,
+            }
+        }
         let wait = server.wait();
         tokio::pin!(wait);
-        tokio::select! {
-            r = &mut wait => return Ok(r),
-            e = watch.failure() => {
-                self.log(LogLevel::Info, &format!("{e}; the browser probably did not open the page"));
-                self.inner.events.on_browser_failed(url, &e);
-                if self.inner.config.browser_failure == BrowserFailure::Fail {
-                    return Err(Error::Browser(e));
+        loop {
+            let step = tokio::select! {
+                r = &mut wait => Step::Redirect(r),
+                e = watch.failure() => Step::BrowserFailed(e),
+                l = next_line(&mut paste) => Step::Line(l),
+            };
+            match step {
+                Step::Redirect(r) => return Ok(r.map(Received::Loopback)),
+                Step::BrowserFailed(e) => {
+                    self.log(
+                        LogLevel::Info,
+                        &format!("{e}; the browser probably did not open the page"),
+                    );
+                    self.inner.events.on_browser_failed(url, &e);
+                    if self.inner.config.browser_failure == BrowserFailure::Fail {
+                        return Err(Error::Browser(e));
+                    }
+                }
+                // Nothing more will be pasted: the redirect may still come.
+                Step::Line(None) => paste = None,
+                Step::Line(Some(line)) => {
+                    let Some((_, expected)) = &paste else {
+                        continue;
+                    };
+                    match check_pasted(&line, expected) {
+                        Ok(p) => {
+                            self.log(LogLevel::Info, "the pasted address passed the checks");
+                            return Ok(Ok(Received::Pasted(p)));
+                        }
+                        Err(reason) => {
+                            self.log(LogLevel::Info, &format!("pasted address refused: {reason}"));
+                            self.inner.events.on_paste_refused(&reason);
+                        }
+                    }
                 }
             }
         }
-        Ok(wait.await)
     }
 
-    async fn browser_flow(&self) -> Result<Session, Error> {
+    async fn browser_flow(&self, pasted: Option<&mut PastedAddresses>) -> Result<Session, Error> {
         let c = &self.inner.config;
         let rt = c.effective_response_type();
         let meta = self.discovery().await?;
@@ -859,7 +942,20 @@ impl OidcDesktop {
             &format!("waiting for the redirect to {}", pending.redirect_uri),
         );
         let (watch, shown_url) = launched;
-        let waited = self.wait_for_redirect(server, watch, &shown_url).await;
+        let paste = pasted.map(|p| {
+            (
+                p,
+                Expected {
+                    redirect_uri: &pending.redirect_uri,
+                    state: &pending.state,
+                    issuer: &self.inner.issuer,
+                    iss_parameter_supported: meta.authorization_response_iss_parameter_supported(),
+                },
+            )
+        });
+        let waited = self
+            .wait_for_redirect(server, watch, &shown_url, paste)
+            .await;
         server.forget_state(&pending.state);
         drop(kept);
         if let Some(s) = own_server {
@@ -869,10 +965,7 @@ impl OidcDesktop {
         if let Ok(cb) = &waited {
             self.log(
                 LogLevel::Info,
-                &format!(
-                    "authorization response received ({})",
-                    cb.arrival().as_str()
-                ),
+                &format!("authorization response received ({})", cb.mode()),
             );
         }
         let callback = waited.map_err(|e| {
@@ -892,7 +985,7 @@ impl OidcDesktop {
             ResponseMode::Fragment
         });
         // Both name the modes by their wire names (`query`, `fragment`, `form_post`).
-        let arrived = callback.arrival().as_str();
+        let arrived = callback.mode();
         if arrived != requested.as_str() {
             // Tokens asked for in a form post must not be taken from a URL (and the other
             // way round): a response in another mode is not the answer to this request.
@@ -1400,12 +1493,14 @@ impl OidcDesktop {
             url = url.id_token_hint(t);
         }
         let (watch, shown_url) = self.launch_browser(&url.build())?;
-        let r = self.wait_for_redirect(&mut server, watch, &shown_url).await;
+        let r = self
+            .wait_for_redirect(&mut server, watch, &shown_url, None)
+            .await;
         server.shutdown().await;
         let r = r?;
         // The loopback checked `state`; a provider that could not end the session may say
         // why in the redirect, and that is not a sign-out.
-        if let Some(e) = r?.response().provider_error() {
+        if let Some(e) = r?.into_response().provider_error() {
             return Err(Error::Authorization(oidc_core::Error::Provider(e)));
         }
         self.log(LogLevel::Info, "signed out at the provider");

@@ -109,6 +109,13 @@ pub trait Events: Send + Sync {
     fn on_browser_failed(&self, url: &str, error: &crate::LaunchError) {
         let _ = (url, error);
     }
+
+    /// A pasted address (see [`OidcDesktop::authenticate_with_paste`](crate::OidcDesktop::authenticate_with_paste))
+    /// failed the checks a redirect goes through; `reason` is one line for the user. The
+    /// sign-in keeps waiting for another line or the redirect.
+    fn on_paste_refused(&self, reason: &str) {
+        let _ = reason;
+    }
 }
 
 /// The default: no-op events (logs still go to `tracing`).
@@ -171,5 +178,8 @@ impl Events for RecordingEvents {
     }
     fn on_browser_failed(&self, url: &str, error: &crate::LaunchError) {
         self.push(format!("browser_failed: {error} ({url})"));
+    }
+    fn on_paste_refused(&self, reason: &str) {
+        self.push(format!("paste_refused: {reason}"));
     }
 }

@@ -44,6 +44,7 @@ mod client;
 mod config;
 mod error;
 mod events;
+mod paste;
 mod session;
 mod store;
 
@@ -58,6 +59,7 @@ pub use client::{OidcDesktop, OidcDesktopBuilder};
 pub use config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 pub use error::Error;
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
+pub use paste::PastedAddresses;
 pub use session::Session;
 pub use store::{FileStore, MemoryStore, TokenStore, store_key};
 
