@@ -219,7 +219,9 @@ pub(crate) struct BrowserArgs {
     /// when absent) [default: $BROWSER, else the system browser]
     #[arg(long, value_name = "CMD")]
     pub(crate) browser_command: Option<String>,
-    /// Do not open a browser: print the URL on stderr and wait for the redirect
+    /// Do not open a browser: print the URL on stderr and wait for the redirect, or for the
+    /// address the browser ended on pasted on standard input (also the default over SSH and
+    /// without a display, unless a browser command is named)
     #[arg(long, conflicts_with = "browser_command")]
     pub(crate) no_browser: bool,
     /// Loopback redirect port on 127.0.0.1 (0: any free port)
@@ -338,6 +340,9 @@ pub(crate) enum GrantArg {
     Implicit,
     /// Hybrid (code and ID token through the browser).
     Hybrid,
+    /// The device authorization grant (RFC 8628): a code to enter on any device; no
+    /// browser on this machine, no loopback.
+    Device,
 }
 
 /// `--response-mode`.

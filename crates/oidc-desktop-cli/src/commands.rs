@@ -18,7 +18,7 @@ use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
     BrowserFailure, BrowserLauncher, ClientAuthChoice, LaunchError, OidcDesktop,
-    OidcDesktopBuilder, Session, SystemBrowser,
+    OidcDesktopBuilder, PastedAddresses, Session, SystemBrowser,
 };
 use serde_json::{Value, json};
 
@@ -28,6 +28,7 @@ use crate::cli::{
     LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RefreshArgs, RevokeArgs, TokenHintArg,
     UserinfoArgs, ValidateArgs,
 };
+use crate::environment::BrowserReach;
 use crate::events::CliEvents;
 use crate::output::{CliError, Outcome};
 
@@ -371,8 +372,49 @@ async fn cached_userinfo(
     Ok(Some(Value::Object(details.json().clone())))
 }
 
+/// Lines typed or pasted on standard input, read by a thread of their own; the source ends
+/// at the end of input.
+fn stdin_lines() -> PastedAddresses {
+    use std::io::BufRead as _;
+    let (tx, rx) = PastedAddresses::channel(4);
+    let reader = std::thread::Builder::new()
+        .name("paste".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if tx.blocking_send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = reader {
+        tracing::warn!("cannot read pasted addresses from standard input: {e}");
+    }
+    rx
+}
+
 async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
-    let events = Arc::new(CliEvents::new(ctx.text(), a.browser.no_browser));
+    if a.grant == Some(GrantArg::Device) {
+        return device_flow(&a.provider, &a.cache, ctx).await;
+    }
+    // Where a browser can be reached from here, unless the user said.
+    let reach = (a.browser.browser_command.is_none() && !a.browser.no_browser)
+        .then(crate::environment::this_browser_reach);
+    let remote = match &reach {
+        Some(BrowserReach::Remote(why)) => Some(*why),
+        _ => None,
+    };
+    let no_browser = a.browser.no_browser || remote.is_some();
+    if let Some(why) = remote {
+        eprintln!(
+            "Not opening a browser: {why}. (Name one with --browser-command to open it anyway.)"
+        );
+    }
+    let mut events = CliEvents::new(ctx.text(), no_browser);
+    if no_browser {
+        events = events.with_paste();
+    }
+    let events = Arc::new(events);
     let rt = match &a.response_type {
         Some(t) => Some(ResponseType::parse(t).map_err(|e| lib_err(e).into_usage())?),
         None => None,
@@ -381,6 +423,7 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         (Some(GrantArg::Code), _) => GrantType::AuthorizationCode,
         (Some(GrantArg::Implicit), _) => GrantType::Implicit,
         (Some(GrantArg::Hybrid), _) => GrantType::Hybrid,
+        (Some(GrantArg::Device), _) => GrantType::AuthorizationCode,
         (None, Some(rt)) => rt.grant_type(),
         (None, None) => GrantType::AuthorizationCode,
     };
@@ -405,7 +448,12 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         c.id_token_hint = o.id_token_hint;
         c.extra_params = o.extra;
     });
-    let client = build(with_browser(b, &a.browser, events.clone(), ctx))?;
+    let mut b = with_browser(b, &a.browser, events.clone(), ctx);
+    if let Some(BrowserReach::Wsl(command)) = &reach {
+        tracing::info!("WSL: opening the Windows browser with `{command}`");
+        b = b.browser_command(command.clone());
+    }
+    let client = build(b)?;
     let cache = open_cache(&a.cache, &client, &a.provider)?;
     if let Some(cache) = &cache
         && let Some(mut s) = cache.load()
@@ -441,7 +489,16 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
             }
         }
     }
-    let r = interruptible(&client, client.authenticate()).await;
+    let r = if no_browser {
+        if let Ok(meta) = client.discovery().await
+            && meta.device_authorization_endpoint().is_some()
+        {
+            events.offer_device_grant();
+        }
+        interruptible(&client, client.authenticate_with_paste(stdin_lines())).await
+    } else {
+        interruptible(&client, client.authenticate()).await
+    };
     events.done();
     let session = r?;
     if let Some(cache) = &cache {
@@ -499,9 +556,18 @@ async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
 }
 
 async fn device(a: &DeviceArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    device_flow(&a.provider, &a.cache, ctx).await
+}
+
+/// The device authorization grant (`device`, `login --grant device`).
+async fn device_flow(
+    provider: &ProviderArgs,
+    cache_args: &CacheArgs,
+    ctx: &Ctx,
+) -> Result<Outcome, CliError> {
     let events = Arc::new(CliEvents::new(ctx.text(), false));
-    let client = build(builder(&a.provider, ctx, true)?.events(events.clone()))?;
-    let cache = open_cache(&a.cache, &client, &a.provider)?;
+    let client = build(builder(provider, ctx, true)?.events(events.clone()))?;
+    let cache = open_cache(cache_args, &client, provider)?;
     let r = interruptible(&client, client.authenticate_device()).await;
     events.done();
     let session = r?;

@@ -15,6 +15,10 @@ pub(crate) struct CliEvents {
     pub(crate) text: bool,
     /// `--no-browser`: do not launch anything, print the URL.
     pub(crate) no_browser: bool,
+    /// The address the browser ends on may be pasted on standard input.
+    pub(crate) paste: bool,
+    /// The provider offers the device grant: mention `--grant device`.
+    pub(crate) device_hint: AtomicBool,
     spinner: Mutex<Option<Spinner>>,
 }
 
@@ -24,8 +28,21 @@ impl CliEvents {
         Self {
             text,
             no_browser,
+            paste: false,
+            device_hint: AtomicBool::new(false),
             spinner: Mutex::new(None),
         }
+    }
+
+    /// Also explain pasting the address back.
+    pub(crate) fn with_paste(mut self) -> Self {
+        self.paste = true;
+        self
+    }
+
+    /// The provider offers the device grant: mention it as the alternative.
+    pub(crate) fn offer_device_grant(&self) {
+        self.device_hint.store(true, Ordering::Relaxed);
     }
 
     /// Stops the spinner, if one runs.
@@ -63,6 +80,16 @@ impl Events for CliEvents {
                 "Open this URL in your browser to sign in:\n\n    {}\n",
                 launch.url
             );
+            if self.paste {
+                eprintln!(
+                    "If that browser is on another machine, the sign-in ends on an address that does not load\n(http://127.0.0.1:…). Copy that whole address from the address bar, paste it here and press Enter."
+                );
+            }
+            if self.device_hint.load(Ordering::Relaxed) {
+                eprintln!(
+                    "Or sign in with a code on any device instead: run the same command with --grant device."
+                );
+            }
         } else if self.text && launch.command == "scripted-agent" {
             eprintln!(
                 "The scripted agent plays the browser:\n\n    {}\n",
@@ -86,6 +113,14 @@ impl Events for CliEvents {
             "The browser did not open the sign-in page ({error}). Open this URL by hand:\n\n    {url}\n"
         );
         eprintln!("Still waiting for the browser to come back. Press Ctrl-C to cancel.");
+        self.start_spinner("waiting for the sign-in");
+    }
+
+    fn on_paste_refused(&self, reason: &str) {
+        self.done();
+        eprintln!(
+            "That address was not accepted: {reason}. Paste the address again, or finish in the browser."
+        );
         self.start_spinner("waiting for the sign-in");
     }
 

@@ -28,6 +28,7 @@ mod agent;
 mod cache;
 mod cli;
 mod commands;
+mod environment;
 mod events;
 mod logging;
 mod output;
