@@ -133,6 +133,9 @@ pub(crate) async fn run(args: &AgentArgs) -> Result<Outcome, CliError> {
     if let Some(u) = &args.user {
         agent = agent.login(u.clone(), args.password.clone());
     }
+    if let Some(p) = &args.stop_at {
+        agent = agent.stop_at(p.clone());
+    }
     let outcome = tokio::time::timeout(std::time::Duration::from_secs(60), agent.run(&args.url))
         .await
         .map_err(|_| CliError::other("timeout", "the agent did not finish within 60 s"))?;
@@ -143,6 +146,7 @@ pub(crate) async fn run(args: &AgentArgs) -> Result<Outcome, CliError> {
         value: json!({
             "visited": outcome.visited,
             "status": outcome.status,
+            "stopped_at": outcome.stopped_at,
         }),
         title: "The scripted agent finished:".to_owned(),
     })

@@ -498,6 +498,10 @@ pub(crate) struct AgentArgs {
     /// … and this password
     #[arg(long, default_value = "")]
     pub(crate) password: String,
+    /// Stop at a redirect to an address starting with this, without requesting it (what a
+    /// browser on another machine does with the loopback address), and print it
+    #[arg(long, value_name = "PREFIX")]
+    pub(crate) stop_at: Option<String>,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {

@@ -50,6 +50,20 @@ struct RealOp {
     dir: PathBuf,
     home: PathBuf,
     port: u16,
+    /// `OP_COUNT_LOG`: one `<grant_type> <status>` line per token request.
+    count_log: PathBuf,
+}
+
+impl RealOp {
+    /// How many token requests of `grant` the provider answered with `status`.
+    fn token_requests(&self, grant: &str, status: u16) -> usize {
+        let want = format!("{grant} {status}");
+        std::fs::read_to_string(&self.count_log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.trim() == want)
+            .count()
+    }
 }
 
 impl Drop for RealOp {
@@ -79,10 +93,12 @@ fn start(tmp: &Path) -> Option<RealOp> {
     copy_dir(&source, &dir);
     let home = tmp.join("home");
     let port = free_port();
+    let count_log = tmp.join("token-requests.log");
     let op = RealOp {
         dir: dir.clone(),
         home: home.clone(),
         port,
+        count_log: count_log.clone(),
     };
     let mut child = Command::new("bash")
         .arg(dir.join("start.sh"))
@@ -91,6 +107,7 @@ fn start(tmp: &Path) -> Option<RealOp> {
         .env("OP_INTERACTIONS", "auto")
         .env("OP_REFRESH_POLICY", "always")
         .env("OP_WAIT_SECS", "60")
+        .env("OP_COUNT_LOG", &count_log)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -269,4 +286,172 @@ fn every_command_against_a_real_provider() {
     assert_eq!(e["provider_error"], "login_required", "{e}");
     let e = run(&["discover", "--issuer", &format!("{issuer}/nope")]).err(1);
     assert_eq!(e["code"], 900);
+
+    // Signing in over SSH: the browser (on another machine) cannot reach the loopback, so
+    // the user pastes the address it ended on.
+    paste::sign_ins(&op, &issuer);
+}
+
+mod paste {
+    //! `login --no-browser` completed by pasting, against the real provider: a "browser"
+    //! follows the whole sign-in but never requests the loopback address (as a browser on
+    //! another machine cannot), and the test pastes that address into the CLI's stdin.
+
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::process::{ChildStdin, Stdio};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::{RealOp, TempDir, common};
+
+    /// A running `login --no-browser`, its stderr read line by line.
+    struct Login {
+        child: std::process::Child,
+        stdin: ChildStdin,
+        stderr: mpsc::Receiver<String>,
+        seen: Vec<String>,
+    }
+
+    impl Login {
+        fn start(issuer: &str, port: u16, cache: &std::path::Path) -> Self {
+            let port = port.to_string();
+            let mut child = common::command(
+                &[
+                    "login",
+                    "--issuer",
+                    issuer,
+                    "--client-id",
+                    "desktop-public",
+                    "--no-browser",
+                    "--redirect-port",
+                    &port,
+                    "--timeout",
+                    "60",
+                ],
+                cache,
+            )
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+            let stdin = child.stdin.take().unwrap();
+            let err = child.stderr.take().unwrap();
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            Self {
+                child,
+                stdin,
+                stderr: rx,
+                seen: Vec::new(),
+            }
+        }
+
+        /// Waits (bounded) for a stderr line satisfying `want`; returns it.
+        fn line(&mut self, want: impl Fn(&str) -> bool) -> String {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.stderr.recv_timeout(left) {
+                    Ok(l) => {
+                        self.seen.push(l.clone());
+                        if want(&l) {
+                            return l;
+                        }
+                    }
+                    Err(_) => panic!("no such line on stderr; saw:\n{}", self.seen.join("\n")),
+                }
+            }
+        }
+
+        fn paste(&mut self, line: &str) {
+            writeln!(self.stdin, "{line}").unwrap();
+            self.stdin.flush().unwrap();
+        }
+
+        /// Waits for the CLI to finish; its stdout's one JSON object.
+        fn finish(mut self) -> serde_json::Value {
+            let mut out = String::new();
+            self.child
+                .stdout
+                .take()
+                .unwrap()
+                .read_to_string(&mut out)
+                .unwrap();
+            let status = self.child.wait().unwrap();
+            assert!(
+                status.success(),
+                "{status}: {out}\n{}",
+                self.seen.join("\n")
+            );
+            serde_json::from_str(&out).unwrap()
+        }
+    }
+
+    /// Plays the remote browser: follows `url` to the redirect for `port` and returns
+    /// that address, unrequested.
+    fn remote_browser(url: &str, port: u16, cache: &std::path::Path) -> String {
+        let stop = format!("http://127.0.0.1:{port}/callback");
+        let v = common::run_in(&["agent", url, "--stop-at", &stop], cache).ok();
+        v["stopped_at"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the agent did not reach the redirect: {v}"))
+            .to_owned()
+    }
+
+    /// The three ways of pasting, each ending with one code exchange.
+    pub(super) fn sign_ins(op: &RealOp, issuer: &str) {
+        let cache = TempDir::new("realop-paste");
+        type Shape = fn(&str) -> Vec<String>;
+        let shapes: [(&str, Shape); 3] = [
+            ("the whole address", |addr| vec![addr.to_owned()]),
+            ("its query string", |addr| {
+                vec![addr.split_once('?').unwrap().1.to_owned()]
+            }),
+            ("a wrong state first, then the right line", |addr| {
+                let (base, query) = addr.split_once('?').unwrap();
+                let wrong: Vec<String> = query
+                    .split('&')
+                    .map(|kv| {
+                        if kv.starts_with("state=") {
+                            "state=not-this-sign-in".to_owned()
+                        } else {
+                            kv.to_owned()
+                        }
+                    })
+                    .collect();
+                vec![format!("{base}?{}", wrong.join("&")), addr.to_owned()]
+            }),
+        ];
+        for (what, shape) in shapes {
+            let exchanges = op.token_requests("authorization_code", 200);
+            let port = common::free_port();
+            let mut login = Login::start(issuer, port, cache.path());
+            let prefix = format!("http://127.0.0.1:{}/", op.port);
+            let url = login.line(|l| l.trim_start().starts_with(&prefix));
+            login.line(|l| l.contains("paste it here"));
+            let landed = remote_browser(url.trim(), port, cache.path());
+            assert!(landed.contains("code="), "{what}: {landed}");
+            let lines = shape(&landed);
+            for (i, line) in lines.iter().enumerate() {
+                login.paste(line);
+                if i + 1 < lines.len() {
+                    let refused = login.line(|l| l.contains("was not accepted"));
+                    assert!(refused.contains("state"), "{what}: {refused}");
+                }
+            }
+            let v = login.finish();
+            assert_eq!(v["id_token_claims"]["sub"], "alice", "{what}");
+            assert_eq!(
+                op.token_requests("authorization_code", 200),
+                exchanges + 1,
+                "{what}: exactly one code exchange"
+            );
+        }
+    }
 }

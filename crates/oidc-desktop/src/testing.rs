@@ -22,6 +22,9 @@ pub struct AgentOutcome {
     pub body: String,
     /// Why the agent gave up, if it did.
     pub error: Option<String>,
+    /// The address it was sent to and did not request, when it stopped there (see
+    /// [`HttpAgent::stop_at`]): what a browser on another machine shows in its address bar.
+    pub stopped_at: Option<String>,
 }
 
 /// The scripted agent.
@@ -29,6 +32,7 @@ pub struct AgentOutcome {
 pub struct HttpAgent {
     http: Arc<dyn HttpClient>,
     credentials: Option<(String, String)>,
+    stop_at: Option<String>,
     outcome: Arc<Mutex<Option<AgentOutcome>>>,
     done: Arc<tokio::sync::Notify>,
 }
@@ -67,6 +71,7 @@ impl HttpAgent {
         Self {
             http,
             credentials: None,
+            stop_at: None,
             outcome: Arc::new(Mutex::new(None)),
             done: Arc::new(tokio::sync::Notify::new()),
         }
@@ -76,6 +81,16 @@ impl HttpAgent {
     #[must_use]
     pub fn login(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some((username.into(), password.into()));
+        self
+    }
+
+    /// Stop, without requesting it, at a redirect to an address starting with `prefix`
+    /// (e.g. the application's `http://127.0.0.1:PORT/callback`): what a browser on another
+    /// machine does, since it cannot reach that address. The address is
+    /// [`AgentOutcome::stopped_at`].
+    #[must_use]
+    pub fn stop_at(mut self, prefix: impl Into<String>) -> Self {
+        self.stop_at = Some(prefix.into());
         self
     }
 
@@ -142,6 +157,14 @@ impl HttpAgent {
                     out.error = Some("redirect without a usable Location".to_owned());
                     break;
                 };
+                if self
+                    .stop_at
+                    .as_deref()
+                    .is_some_and(|p| loc.as_str().starts_with(p))
+                {
+                    out.stopped_at = Some(loc.to_string());
+                    break;
+                }
                 next = match loc.fragment().map(str::to_owned) {
                     // What the loopback's relay page does with `location.hash`: post it
                     // back, marked as relayed.
