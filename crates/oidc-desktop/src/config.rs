@@ -108,9 +108,12 @@ pub struct Config {
     pub loopback_path: String,
     /// Bind `[::1]` instead of `127.0.0.1`.
     pub loopback_ipv6: bool,
-    /// HTML shown after a successful redirect.
+    /// HTML shown after a successful redirect. It is sent with a strict Content-Security-Policy:
+    /// inline styles work, images and fonts only from `data:` URIs, scripts do not run.
     pub success_html: Option<String>,
-    /// HTML shown after a failed redirect (`{error}` / `{error_description}` are escaped).
+    /// HTML shown after a failed redirect, with the same policy. The placeholders
+    /// `{{error}}` / `{{error_description}}` are replaced (escaped) by the provider's error
+    /// only for a delivered, state-checked response; a refused one shows only fixed text.
     pub failure_html: Option<String>,
     /// The seed's `refresh_token`: when set, `authenticate()` refreshes without a browser.
     pub refresh_token: Option<RefreshToken>,

@@ -4,6 +4,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::header::HeaderValue;
+use oidc_core::url::{Host, Url};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -36,6 +38,8 @@ pub struct LoopbackConfig {
     pub(crate) reusable: bool,
     pub(crate) success_html: Option<Arc<str>>,
     pub(crate) failure_html: Option<Arc<str>>,
+    pub(crate) success_redirect: Option<BrowserRedirect>,
+    pub(crate) failure_redirect: Option<BrowserRedirect>,
     pub(crate) tls: Option<TlsIdentity>,
     pub(crate) limits: Limits,
 }
@@ -50,6 +54,8 @@ impl Default for LoopbackConfig {
             reusable: false,
             success_html: None,
             failure_html: None,
+            success_redirect: None,
+            failure_redirect: None,
             tls: None,
             limits: Limits::default(),
         }
@@ -120,9 +126,26 @@ impl LoopbackConfig {
         self
     }
 
-    /// Replaces the page shown after an accepted successful response. The HTML is sent as
-    /// is (`text/html; charset=utf-8`) without a content security policy, so it may load the
-    /// application's own resources.
+    /// Replaces the page shown after a delivered successful response.
+    ///
+    /// The HTML is sent as is (`text/html; charset=utf-8`) with the same security headers as
+    /// the built-in pages (`Cache-Control: no-store`, `X-Content-Type-Options: nosniff`,
+    /// `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`) and this content security
+    /// policy:
+    ///
+    /// ```text
+    /// default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:;
+    /// base-uri 'none'; form-action 'none'; frame-ancestors 'none'
+    /// ```
+    ///
+    /// So the page must be self-contained: inline `<style>` elements and `style` attributes
+    /// apply, images and fonts load only from `data:` URIs, and nothing else loads (no
+    /// external style sheets, images, fonts or frames, not even from the application's web
+    /// site). **Scripts do not run**, inline or external, nor do event-handler attributes;
+    /// forms cannot be submitted and the page cannot be framed. The page is served on
+    /// `http://127.0.0.1:PORT`, an origin any web page can send the browser to, so it gets
+    /// no more power than a static notice needs. To take the user somewhere richer, use
+    /// [`Self::success_redirect`] (which takes precedence over this page).
     #[must_use]
     pub fn success_html(mut self, html: impl Into<String>) -> Self {
         self.success_html = Some(Arc::from(html.into()));
@@ -132,11 +155,73 @@ impl LoopbackConfig {
     /// Replaces the page shown for a provider error and for refused responses.
     ///
     /// The placeholders `{{title}}`, `{{message}}`, `{{error}}` and `{{error_description}}`
-    /// are replaced with HTML-escaped text (empty when absent).
+    /// are replaced with HTML-escaped text. `{{title}}` and `{{message}}` are always this
+    /// crate's own fixed text. `{{error}}` and `{{error_description}}` carry the provider's
+    /// text only for a delivered error response whose `state` was checked (see
+    /// [`LoopbackServer::expect_state`](crate::LoopbackServer::expect_state)); for refused
+    /// responses (wrong, missing or unexpected `state`, malformed or empty parameters) and
+    /// for unchecked ones they are empty, because any web page can send the browser to the
+    /// loopback with parameters of its choosing.
+    ///
+    /// The page gets the same headers and content security policy as
+    /// [`Self::success_html`]: inline styles and `data:` images and fonts only, no scripts.
+    /// [`Self::failure_redirect`] takes precedence over this page for delivered errors;
+    /// refused responses always get this page.
     #[must_use]
     pub fn failure_html(mut self, html: impl Into<String>) -> Self {
         self.failure_html = Some(Arc::from(html.into()));
         self
+    }
+
+    /// After a delivered successful response, answers the browser with `303 See Other` to
+    /// `url` instead of a page (for example the application's own "signed in" page).
+    ///
+    /// For a `form_post` response and a fragment relayed by the relay page, the redirect
+    /// answers that `POST`, so the browser follows it with a `GET`. Refused responses are
+    /// never redirected: they always get the failure page. The redirect is sent with
+    /// `Referrer-Policy: no-referrer` (the callback URL with the code does not leak to the
+    /// target) and `Cache-Control: no-store`; nothing of the response is added to `url`.
+    ///
+    /// Browsers apply the submitting page's CSP `form-action` to the redirects that follow a
+    /// form submission. The relay page's policy therefore also allows `url`'s origin (or,
+    /// for an IPv6 literal host, which CSP cannot name, its scheme). A `form_post`
+    /// provider's own page is outside this crate's control: if its policy restricts
+    /// `form-action` to the redirect URI, the browser will not follow this redirect.
+    ///
+    /// Accepted are `https` URLs and `http` URLs whose host is the IP literal `127.0.0.1`
+    /// or `[::1]` (an application's own loopback server), without user name or password.
+    /// Anything else (`http` to another host or to `localhost`, other schemes such as
+    /// `javascript:` or `data:`, relative URLs) is refused here with
+    /// [`Error::InvalidBrowserRedirect`]. The URL is sent in its normalized form
+    /// (`https://App.Example` becomes `https://app.example/`).
+    ///
+    /// ```
+    /// use oidc_loopback::LoopbackConfig;
+    ///
+    /// let config = LoopbackConfig::new()
+    ///     .success_redirect("https://app.example/signed-in")?
+    ///     .failure_redirect("http://127.0.0.1:8080/sign-in-failed")?;
+    /// assert_eq!(config.get_success_redirect(), Some("https://app.example/signed-in"));
+    ///
+    /// let err = LoopbackConfig::new().success_redirect("http://localhost/done").unwrap_err();
+    /// assert_eq!(err.kind(), "invalid_browser_redirect");
+    /// # Ok::<(), oidc_loopback::Error>(())
+    /// ```
+    pub fn success_redirect(mut self, url: impl AsRef<str>) -> Result<Self, Error> {
+        self.success_redirect = Some(validate_browser_redirect("success_redirect", url.as_ref())?);
+        Ok(self)
+    }
+
+    /// After a delivered error response (`error=...` with the expected `state`), answers the
+    /// browser with `303 See Other` to `url` instead of the failure page.
+    ///
+    /// The same rules as for [`Self::success_redirect`] apply: `https`, or `http` on
+    /// `127.0.0.1` / `[::1]`; refused responses never redirect. The provider's error is not
+    /// added to `url`; the application gets it from
+    /// [`LoopbackServer::wait`](crate::LoopbackServer::wait).
+    pub fn failure_redirect(mut self, url: impl AsRef<str>) -> Result<Self, Error> {
+        self.failure_redirect = Some(validate_browser_redirect("failure_redirect", url.as_ref())?);
+        Ok(self)
     }
 
     /// Serves HTTPS with the given certificate instead of HTTP (the seed's
@@ -168,6 +253,71 @@ impl LoopbackConfig {
     pub fn is_reusable(&self) -> bool {
         self.reusable
     }
+
+    /// The normalized URL of [`Self::success_redirect`], if set.
+    pub fn get_success_redirect(&self) -> Option<&str> {
+        self.success_redirect.as_ref().map(|r| r.url.as_str())
+    }
+
+    /// The normalized URL of [`Self::failure_redirect`], if set.
+    pub fn get_failure_redirect(&self) -> Option<&str> {
+        self.failure_redirect.as_ref().map(|r| r.url.as_str())
+    }
+}
+
+/// A checked target of [`LoopbackConfig::success_redirect`] or
+/// [`LoopbackConfig::failure_redirect`], ready for the `Location` header.
+#[derive(Clone, Debug)]
+pub(crate) struct BrowserRedirect {
+    pub(crate) url: Url,
+    pub(crate) location: HeaderValue,
+}
+
+/// Checks a URL for [`LoopbackConfig::success_redirect`] and
+/// [`LoopbackConfig::failure_redirect`].
+fn validate_browser_redirect(setting: &'static str, url: &str) -> Result<BrowserRedirect, Error> {
+    let refuse = |shown: String, reason: &'static str| Error::InvalidBrowserRedirect {
+        setting,
+        url: shown,
+        reason,
+    };
+    let parsed = Url::parse(url).map_err(|_| {
+        refuse(
+            url.to_owned(),
+            "it is not an absolute URL (it needs a scheme and a host, e.g. https://app.example/done)",
+        )
+    })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Do not repeat the password in the error message.
+        let mut shown = parsed.clone();
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("");
+        return Err(refuse(shown.into(), "it carries a user name or password"));
+    }
+    match (parsed.scheme(), parsed.host()) {
+        ("https", Some(_)) => {}
+        ("http", Some(Host::Ipv4(ip))) if ip == Ipv4Addr::LOCALHOST => {}
+        ("http", Some(Host::Ipv6(ip))) if ip == Ipv6Addr::LOCALHOST => {}
+        ("http", _) => {
+            return Err(refuse(
+                url.to_owned(),
+                "an http URL must name the loopback IP literal 127.0.0.1 or [::1] (not localhost or another host); use https for anything else",
+            ));
+        }
+        _ => {
+            return Err(refuse(
+                url.to_owned(),
+                "only https URLs, or http URLs on 127.0.0.1 or [::1], are accepted",
+            ));
+        }
+    }
+    // A serialized URL is printable ASCII, so this only guards the invariant.
+    let location = HeaderValue::from_str(parsed.as_str())
+        .map_err(|_| refuse(url.to_owned(), "it cannot be sent in a Location header"))?;
+    Ok(BrowserRedirect {
+        url: parsed,
+        location,
+    })
 }
 
 /// Bounds on what one client may send and hold.

@@ -54,6 +54,18 @@ pub enum Error {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// A URL given to [`LoopbackConfig::success_redirect`](crate::LoopbackConfig::success_redirect)
+    /// or [`LoopbackConfig::failure_redirect`](crate::LoopbackConfig::failure_redirect) is
+    /// not an `https` URL nor an `http` URL on `127.0.0.1` or `[::1]`.
+    #[error("{setting} URL `{url}` is not acceptable: {reason}")]
+    InvalidBrowserRedirect {
+        /// The setting: `success_redirect` or `failure_redirect`.
+        setting: &'static str,
+        /// The URL as given (without a user name or password, if it carried one).
+        url: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
     /// The HTTPS certificate or key could not be loaded.
     #[error("the loopback HTTPS identity is not usable: {what}")]
     InvalidTlsIdentity {
@@ -104,6 +116,7 @@ impl Error {
             Error::PortInUse { .. } => "port_in_use",
             Error::BindFailed { .. } => "bind_failed",
             Error::InvalidPath { .. } => "invalid_path",
+            Error::InvalidBrowserRedirect { .. } => "invalid_browser_redirect",
             Error::InvalidTlsIdentity { .. } => "invalid_tls_identity",
             Error::Timeout { .. } => "timeout",
             Error::Cancelled => "cancelled",
@@ -157,6 +170,14 @@ mod tests {
                     reason: "r",
                 },
                 "invalid_path",
+            ),
+            (
+                Error::InvalidBrowserRedirect {
+                    setting: "success_redirect",
+                    url: "http://localhost/".into(),
+                    reason: "r",
+                },
+                "invalid_browser_redirect",
             ),
             (
                 Error::InvalidTlsIdentity {

@@ -28,10 +28,10 @@
 //!
 //! | request | answer | wait |
 //! |---|---|---|
-//! | `GET /callback?code=…&state=…` (query) | success page (failure page for `error=…`) | delivers, [`Arrival::Query`] |
+//! | `GET /callback?code=…&state=…` (query) | success page (failure page for `error=…`), or `303` to the configured redirect | delivers, [`Arrival::Query`] |
 //! | `POST /callback`, form body (`form_post`) | same | delivers, [`Arrival::FormPost`] |
-//! | `GET /callback` without query (fragment) | relay page: its inline script posts `location.hash` back as a form | continues; the post delivers [`Arrival::Fragment`] |
-//! | wrong or missing `state` (after `expect_state`), malformed parameters | `400` failure page | continues |
+//! | `GET /callback` without query (fragment) | relay page: its inline script posts `location.hash` back as a form; the post is answered like `form_post` | continues; the post delivers [`Arrival::Fragment`] |
+//! | wrong or missing `state` (after `expect_state`), malformed or empty parameters | `400` failure page with this crate's fixed text only, never a redirect | continues |
 //! | `Host` other than the bound `IP:PORT` (DNS rebinding) | `421` | continues |
 //! | another path (`/favicon.ico`, scanners) | `404` | continues |
 //! | another method, another content type | `405`, `415` | continues |
@@ -39,9 +39,15 @@
 //! | idle or slow connection | closed after [`Limits::connection_timeout`] | continues, never blocked |
 //! | a second acceptable response | `410` (the socket is closed soon after the first) | — |
 //!
-//! Built-in pages are self-contained HTML with a strict content security policy; the
-//! provider's `error` and `error_description` are HTML-escaped. Applications can replace
-//! them ([`LoopbackConfig::success_html`], [`LoopbackConfig::failure_html`]).
+//! Built-in pages are self-contained HTML with a strict content security policy. The
+//! provider's `error` and `error_description` appear, HTML-escaped, only on the page for a
+//! delivered error response whose `state` was checked: a refused response's page shows no
+//! text from the request at all, since any web page can send the browser to the loopback
+//! address with parameters of its choosing. Applications can replace the pages
+//! ([`LoopbackConfig::success_html`], [`LoopbackConfig::failure_html`]; they get the same
+//! security headers and a content security policy without scripts), or send the browser
+//! on with `303 See Other` after a delivered response ([`LoopbackConfig::success_redirect`],
+//! [`LoopbackConfig::failure_redirect`]; `https`, or `http` on `127.0.0.1` / `[::1]`).
 //!
 //! In single-use mode (the default) the socket closes as soon as a response is accepted,
 //! or when the wait times out. [`LoopbackConfig::reusable`] keeps it open for several

@@ -2,11 +2,13 @@
 //!
 //! Every built-in page is self-contained (no external resource, no web font) and is served
 //! with a content security policy that allows only its own inline style and, for the relay
-//! page, its own inline script (by SHA-256 hash).
+//! page, its own inline script (by SHA-256 hash). Application-supplied pages get
+//! [`CUSTOM_CSP`]: inline styles and `data:` images and fonts, never a script.
 
 use std::sync::LazyLock;
 
 use base64::Engine as _;
+use oidc_core::url::{Host, Url};
 
 /// The hidden form field the relay page adds so that the server can tell a relayed fragment
 /// from a provider's `form_post`. It is removed before the parameters are parsed.
@@ -51,14 +53,48 @@ pub(crate) static STATIC_CSP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The content security policy of application-supplied success and failure pages
+/// ([`LoopbackConfig::success_html`](crate::LoopbackConfig::success_html),
+/// [`LoopbackConfig::failure_html`](crate::LoopbackConfig::failure_html), whose rustdoc
+/// repeats it): self-contained pages with inline styles and `data:` images and fonts, no
+/// script of any kind, no forms, no framing. Their source is unknown to this crate, so
+/// styles cannot be allowed by hash; `'unsafe-inline'` for styles is harmless here because
+/// the only variable text in them (the failure placeholders) is HTML-escaped.
+pub(crate) const CUSTOM_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /// The content security policy of the relay page: its style, its script, posting to itself.
-pub(crate) static RELAY_CSP: LazyLock<String> = LazyLock::new(|| {
+///
+/// `redirect_sources` are the CSP sources of the configured
+/// [`success_redirect`](crate::LoopbackConfig::success_redirect) and
+/// [`failure_redirect`](crate::LoopbackConfig::failure_redirect) (see [`redirect_source`]):
+/// browsers apply `form-action` to the redirects that follow a form submission too, so
+/// the `303` answering the relay's post would be blocked under `form-action 'self'` alone.
+pub(crate) fn relay_csp(redirect_sources: &[String]) -> String {
+    let mut form_action = "'self'".to_owned();
+    for source in redirect_sources {
+        if !form_action.split(' ').any(|s| s == source) {
+            form_action.push(' ');
+            form_action.push_str(source);
+        }
+    }
     format!(
-        "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'",
         sha256_source(STYLE),
         sha256_source(RELAY_SCRIPT)
     )
-});
+}
+
+/// The CSP source expression that lets a form submission be redirected to `url`: its origin
+/// (`https://app.example`, `http://127.0.0.1:8080`). CSP host sources cannot name an IPv6
+/// literal (Chromium ignores `http://[::1]:8080`), so for such a host it is the scheme
+/// (`http:`); the relay page builds its one form itself, so that is no opening for injected
+/// forms.
+pub(crate) fn redirect_source(url: &Url) -> String {
+    match url.host() {
+        Some(Host::Ipv6(_)) => format!("{}:", url.scheme()),
+        _ => url.origin().ascii_serialization(),
+    }
+}
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -192,8 +228,40 @@ mod tests {
         assert!(html.contains("action=\"/callback\""));
         assert!(html.contains(RELAY_MARKER));
         assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("src="));
-        assert!(RELAY_CSP.contains("script-src 'sha256-"));
+        let relay_csp = relay_csp(&[]);
+        assert!(relay_csp.contains("script-src 'sha256-"));
+        assert!(relay_csp.contains("form-action 'self';"));
         assert!(!STATIC_CSP.contains("script-src"));
+        assert!(
+            !CUSTOM_CSP.contains("script-src") && CUSTOM_CSP.starts_with("default-src 'none';")
+        );
         assert!(default_success().contains("close this tab"));
+    }
+
+    #[test]
+    fn relay_csp_lets_the_post_be_redirected_to_the_configured_targets() {
+        let sources: Vec<String> = [
+            "https://app.example/signed-in?x=1",
+            "https://app.example:443/failed",
+            "http://127.0.0.1:8080/done",
+            "http://[::1]:8080/done",
+        ]
+        .iter()
+        .map(|u| redirect_source(&Url::parse(u).expect("test URL")))
+        .collect();
+        assert_eq!(
+            sources,
+            [
+                "https://app.example",
+                "https://app.example",
+                "http://127.0.0.1:8080",
+                "http:"
+            ]
+        );
+        let csp = relay_csp(&sources);
+        assert!(
+            csp.contains("; form-action 'self' https://app.example http://127.0.0.1:8080 http:;"),
+            "{csp}"
+        );
     }
 }

@@ -20,8 +20,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::config::{MIN_HEADER_BYTES, validate_path};
-use crate::pages::{self, Failure, RELAY_CSP, RELAY_MARKER, STATIC_CSP};
+use crate::config::{BrowserRedirect, MIN_HEADER_BYTES, validate_path};
+use crate::pages::{self, CUSTOM_CSP, Failure, RELAY_MARKER, STATIC_CSP};
 use crate::{Error, Limits, LoopbackConfig};
 
 /// After the accepted response was handed to the browser's connection, how long the
@@ -166,8 +166,14 @@ struct Shared {
     reusable: bool,
     limits: Limits,
     success_html: Arc<str>,
-    custom_success: bool,
+    /// The content security policy of `success_html`.
+    success_csp: &'static str,
     failure_template: Option<Arc<str>>,
+    success_redirect: Option<BrowserRedirect>,
+    failure_redirect: Option<BrowserRedirect>,
+    /// The relay page's content security policy, which lets its post be redirected to
+    /// `success_redirect` and `failure_redirect`.
+    relay_csp: String,
     tls: Option<tokio_rustls::TlsAcceptor>,
     inner: Mutex<Inner>,
     stop_accepting: watch::Sender<bool>,
@@ -240,6 +246,8 @@ impl LoopbackServer {
             reusable,
             success_html,
             failure_html,
+            success_redirect,
+            failure_redirect,
             tls,
             limits,
         } = config;
@@ -283,15 +291,27 @@ impl LoopbackServer {
             });
         }
 
+        let redirect_sources: Vec<String> = [&success_redirect, &failure_redirect]
+            .into_iter()
+            .flatten()
+            .map(|r| pages::redirect_source(&r.url))
+            .collect();
         let (tx, rx) = mpsc::channel(QUEUE);
         let shared = Arc::new(Shared {
+            relay_csp: pages::relay_csp(&redirect_sources),
             path,
             authorities,
             reusable,
             limits,
-            custom_success: success_html.is_some(),
+            success_csp: if success_html.is_some() {
+                CUSTOM_CSP
+            } else {
+                STATIC_CSP.as_str()
+            },
             success_html: success_html.unwrap_or_else(|| Arc::from(pages::default_success())),
             failure_template: failure_html,
+            success_redirect,
+            failure_redirect,
             tls: tls.map(|t| tokio_rustls::TlsAcceptor::from(t.server_config)),
             inner: Mutex::new(Inner {
                 tx: Some(tx),
@@ -329,13 +349,15 @@ impl LoopbackServer {
 
     /// Ties the server to a sign-in: from now on only responses whose `state` equals this
     /// value (compared in constant time) are delivered. Others are answered with the failure
-    /// page and the wait goes on.
+    /// page, which then shows none of the response's text, and the wait goes on.
     ///
     /// Call it before opening the browser. In single-use mode a new call replaces the state;
     /// in reusable mode every call adds one pending sign-in, and each state is accepted once.
     /// Without any call every response with parameters is delivered and the caller must
     /// check `state` itself; since any web page the user visits can post a form to the
-    /// loopback address, a forged response may then arrive first and end the wait. Call it.
+    /// loopback address, a forged response may then arrive first and end the wait. For the
+    /// same reason the failure page of an unchecked error response does not show the
+    /// provider's `error` and `error_description`. Call it.
     pub fn expect_state(&self, state: &State) {
         let mut inner = self.shared.lock();
         inner.state_required = true;
@@ -596,7 +618,14 @@ fn common_headers(h: &mut hyper::HeaderMap) {
     h.insert(header::CONNECTION, HeaderValue::from_static("close"));
 }
 
-fn html(status: StatusCode, body: String, csp: Option<&str>) -> Response<Full<Bytes>> {
+/// The policy sent if a page's own cannot be a header value (it always can: the policies are
+/// ASCII built from fixed text and serialized URLs). Failing closed, never without a policy.
+const FALLBACK_CSP: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// An HTML page. Every page carries a content security policy: [`STATIC_CSP`] or the relay
+/// policy for the built-in pages, [`CUSTOM_CSP`] for the application's.
+fn html(status: StatusCode, body: String, csp: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
     let h = r.headers_mut();
@@ -608,9 +637,25 @@ fn html(status: StatusCode, body: String, csp: Option<&str>) -> Response<Full<By
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if let Some(csp) = csp.and_then(|c| HeaderValue::from_str(c).ok()) {
-        h.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_str(csp).unwrap_or(HeaderValue::from_static(FALLBACK_CSP)),
+    );
+    common_headers(h);
+    r
+}
+
+/// `303 See Other` to an application-chosen URL, for a delivered response only.
+fn see_other(to: &BrowserRedirect) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    let h = r.headers_mut();
+    h.insert(header::LOCATION, to.location.clone());
+    // The callback URL carries the code: keep it out of the target's `Referer`.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     common_headers(h);
     r
 }
@@ -634,15 +679,20 @@ impl Conn {
 
     fn failure(&self, status: StatusCode, f: &Failure<'_>) -> Response<Full<Bytes>> {
         let template = self.shared.failure_template.as_deref();
-        let csp = template.is_none().then(|| STATIC_CSP.as_str());
+        let csp = if template.is_some() {
+            CUSTOM_CSP
+        } else {
+            STATIC_CSP.as_str()
+        };
         html(status, pages::failure(template, f), csp)
     }
 
-    fn refuse(
-        &self,
-        reason: Refusal,
-        response: Option<&AuthorizationResponse>,
-    ) -> Response<Full<Bytes>> {
+    /// Answers a response that is not delivered. The page says so in this crate's own
+    /// words only: nothing of the request (no `error`, no `error_description`, no other
+    /// value) reaches it, since any web page can send the browser here with text of its
+    /// choosing and the page is shown on the trusted-looking loopback origin. It never
+    /// redirects.
+    fn refuse(&self, reason: Refusal) -> Response<Full<Bytes>> {
         {
             let mut inner = self.shared.lock();
             inner.refused = inner.refused.saturating_add(1);
@@ -662,8 +712,47 @@ impl Conn {
             &Failure {
                 title: "Sign-in response not accepted",
                 message,
-                error: response.and_then(|r| r.get("error")),
-                error_description: response.and_then(|r| r.get("error_description")),
+                error: None,
+                error_description: None,
+            },
+        )
+    }
+
+    /// The answer to a delivered response: the configured redirect, or the success or
+    /// failure page. The provider's error text is shown only when the response's `state`
+    /// was checked (`state_checked`); without [`LoopbackServer::expect_state`] anyone could
+    /// have sent it.
+    fn delivered(
+        &self,
+        response: &AuthorizationResponse,
+        state_checked: bool,
+    ) -> Response<Full<Bytes>> {
+        let shared = &self.shared;
+        let Some(e) = response.provider_error() else {
+            return match &shared.success_redirect {
+                Some(to) => see_other(to),
+                None => html(
+                    StatusCode::OK,
+                    shared.success_html.to_string(),
+                    shared.success_csp,
+                ),
+            };
+        };
+        if let Some(to) = &shared.failure_redirect {
+            return see_other(to);
+        }
+        let (error, error_description) = if state_checked {
+            (Some(e.error.as_str()), e.error_description.as_deref())
+        } else {
+            (None, None)
+        };
+        self.failure(
+            StatusCode::OK,
+            &Failure {
+                title: "Sign-in did not complete",
+                message: "The provider returned an error instead of signing you in.",
+                error,
+                error_description,
             },
         )
     }
@@ -671,7 +760,7 @@ impl Conn {
     /// Decides whether this response is the one, and if so reserves its delivery.
     fn claim(&self, response: AuthorizationResponse, arrival: Arrival) -> Response<Full<Bytes>> {
         let shared = &self.shared;
-        let permit = {
+        let (permit, state_checked) = {
             let mut inner = shared.lock();
             let Some(tx) = inner.tx.clone() else {
                 drop(inner);
@@ -700,7 +789,7 @@ impl Conn {
                 };
                 if let Some(r) = refusal {
                     drop(inner);
-                    return self.refuse(r, Some(&response));
+                    return self.refuse(r);
                 }
             }
             let Ok(permit) = tx.try_reserve_owned() else {
@@ -716,27 +805,12 @@ impl Conn {
             if !shared.reusable {
                 inner.tx = None;
             }
-            permit
+            (permit, index.is_some())
         };
         if !shared.reusable {
             shared.stop_accepting.send_replace(true);
         }
-        let page = match response.provider_error() {
-            Some(e) => self.failure(
-                StatusCode::OK,
-                &Failure {
-                    title: "Sign-in did not complete",
-                    message: "The provider returned an error instead of signing you in.",
-                    error: Some(&e.error),
-                    error_description: e.error_description.as_deref(),
-                },
-            ),
-            None => html(
-                StatusCode::OK,
-                shared.success_html.to_string(),
-                (!shared.custom_success).then(|| STATIC_CSP.as_str()),
-            ),
-        };
+        let page = self.delivered(&response, state_checked);
         let params = CallbackParams {
             response,
             arrival,
@@ -770,7 +844,7 @@ async fn handle(req: Request<Incoming>, conn: &Conn) -> Response<Full<Bytes>> {
                 return html(
                     StatusCode::OK,
                     pages::relay(&shared.path),
-                    Some(RELAY_CSP.as_str()),
+                    &shared.relay_csp,
                 );
             }
             (AuthorizationResponse::from_query(query), Arrival::Query)
@@ -829,8 +903,8 @@ async fn handle(req: Request<Incoming>, conn: &Conn) -> Response<Full<Bytes>> {
         }
     };
     match parsed {
-        (Err(_), _) => conn.refuse(Refusal::Malformed, None),
-        (Ok(r), _) if r.params().is_empty() => conn.refuse(Refusal::Empty, None),
+        (Err(_), _) => conn.refuse(Refusal::Malformed),
+        (Ok(r), _) if r.params().is_empty() => conn.refuse(Refusal::Empty),
         (Ok(r), arrival) => conn.claim(r, arrival),
     }
 }

@@ -725,11 +725,15 @@ async fn application_pages_replace_the_defaults() {
     )
     .await;
     assert_eq!(refused_page.status, 400);
+    // a refused response's text never reaches the page, the template's placeholders included
     assert_eq!(
         refused_page.body,
-        "<p>Sign-in response not accepted: x / &lt;b&gt;</p>"
+        "<p>Sign-in response not accepted:  / </p>"
     );
-    assert_eq!(refused_page.header("content-security-policy"), None);
+    assert_eq!(
+        refused_page.header("content-security-policy"),
+        Some(CUSTOM_PAGE_CSP)
+    );
     let target = format!("/callback?code=c&state={}", state.secret());
     let browser = tokio::spawn(async move { get(addr, &target).await });
     wait(&mut server).await.unwrap();
@@ -745,5 +749,369 @@ async fn dropping_the_server_closes_the_port() {
     while !refused(addr).await {
         assert!(Instant::now() < deadline, "still listening after drop");
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// What a hostile page puts in the parameters, hoping the browser shows it on the trusted
+/// loopback origin.
+const PHISH: &str = "PHISH";
+
+/// The content security policy documented for application pages
+/// (`LoopbackConfig::success_html`, `failure_html`).
+const CUSTOM_PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The security headers every HTML page of the server carries.
+const SECURITY_HEADERS: [&str; 6] = [
+    "content-security-policy",
+    "x-content-type-options",
+    "referrer-policy",
+    "cache-control",
+    "pragma",
+    "x-frame-options",
+];
+
+/// Every way a response can reach the callback and be refused, each carrying attacker text
+/// in `error`, `error_description` and the other values: (what, method, target or body).
+fn refused_requests(good_state: &str) -> Vec<(&'static str, &'static str, String)> {
+    let text = format!(
+        "error={PHISH}ERR&error_description={PHISH}DESC+Call+0800&error_uri=https%3A%2F%2F{PHISH}.example"
+    );
+    vec![
+        (
+            "query, wrong state",
+            "GET",
+            format!("/callback?{text}&state={PHISH}STATE"),
+        ),
+        ("query, no state", "GET", format!("/callback?{text}")),
+        (
+            "query, code and wrong state",
+            "GET",
+            format!("/callback?code={PHISH}CODE&{text}&state={PHISH}STATE"),
+        ),
+        (
+            "query, duplicate parameters with the right state",
+            "GET",
+            format!("/callback?{text}&error=again&state={good_state}"),
+        ),
+        (
+            "form_post, wrong state",
+            "POST",
+            format!("{text}&state={PHISH}STATE"),
+        ),
+        ("form_post, no state", "POST", text.clone()),
+        (
+            "form_post, duplicate parameters with the right state",
+            "POST",
+            format!("{text}&error_description=again&state={good_state}"),
+        ),
+        (
+            "fragment relay, wrong state",
+            "POST",
+            format!("{RELAY_FIELD}=1&{text}&state={PHISH}STATE"),
+        ),
+        (
+            "fragment relay, no state",
+            "POST",
+            format!("{RELAY_FIELD}=1&{text}"),
+        ),
+        (
+            "fragment relay, duplicate parameters with the right state",
+            "POST",
+            format!("{RELAY_FIELD}=1&{text}&state={good_state}&state={good_state}"),
+        ),
+    ]
+}
+
+async fn send(addr: SocketAddr, method: &str, what: &str) -> common::Reply {
+    match method {
+        "GET" => get(addr, what).await,
+        _ => post_form(addr, "/callback", what).await,
+    }
+}
+
+#[tokio::test]
+async fn refused_responses_show_only_our_fixed_text() {
+    let template = "<p>{{title}}|{{message}}|{{error}}|{{error_description}}</p>";
+    for (pages, config) in [
+        ("built-in", LoopbackConfig::new()),
+        ("custom", LoopbackConfig::new().failure_html(template)),
+    ] {
+        let (mut server, state, addr) = server_with_state(config).await;
+        let mut cases = refused_requests(state.secret());
+        for (what, method, request) in &cases {
+            let page = send(addr, method, request).await;
+            assert_eq!(page.status, 400, "{pages}, {what}");
+            assert!(
+                !page.body.contains(PHISH),
+                "{pages}, {what}: the refused page shows the request's text: {}",
+                page.body
+            );
+            assert!(page.body.contains("not accepted"), "{pages}, {what}");
+            assert_eq!(page.header("location"), None, "{pages}, {what}");
+        }
+        assert!(server.try_wait().unwrap().is_none(), "{pages}");
+        // no sign-in pending any more (Refusal::NoPendingSignIn)
+        server.forget_state(&state);
+        cases.truncate(1);
+        let (what, method, request) = &cases[0];
+        let page = send(addr, method, request).await;
+        assert_eq!(page.status, 400, "{pages}, no pending sign-in, {what}");
+        assert!(!page.body.contains(PHISH), "{pages}: {}", page.body);
+        if pages == "custom" {
+            // the placeholders for provider text stay empty
+            assert!(page.body.ends_with("||</p>"), "{}", page.body);
+        }
+        assert!(server.try_wait().unwrap().is_none(), "{pages}");
+    }
+}
+
+#[tokio::test]
+async fn an_unchecked_error_response_is_delivered_without_showing_its_text() {
+    // without expect_state any web page may have sent it, so its text is not shown either
+    let mut server = LoopbackServer::bind(LoopbackConfig::new()).await.unwrap();
+    let addr = server.local_addr();
+    let target = format!("/callback?error={PHISH}ERR&error_description={PHISH}DESC");
+    let browser = tokio::spawn(async move { get(addr, &target).await });
+    let params = wait(&mut server).await.unwrap();
+    assert_eq!(params.get("error"), Some("PHISHERR"));
+    let page = browser.await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("did not complete"), "{}", page.body);
+    assert!(!page.body.contains(PHISH), "{}", page.body);
+}
+
+#[tokio::test]
+async fn application_pages_get_the_same_security_headers_as_the_built_in_pages() {
+    // what the built-in pages send
+    let (_builtin, _state, builtin_addr) = server_with_state(LoopbackConfig::new()).await;
+    let builtin = get(builtin_addr, "/callback?code=c&state=wrong").await;
+    for name in SECURITY_HEADERS {
+        assert!(builtin.header(name).is_some(), "built-in page lacks {name}");
+    }
+
+    let config = LoopbackConfig::new()
+        .success_html("<p style=\"color:green\">Welcome back to MyApp</p>")
+        .failure_html("<p>{{title}}: {{error}}</p>");
+    let (mut server, state, addr) = server_with_state(config).await;
+    let refused_page = get(addr, "/callback?code=c&state=wrong").await;
+    assert_eq!(refused_page.status, 400);
+    let target = format!("/callback?error=access_denied&state={}", state.secret());
+    let browser = tokio::spawn(async move { get(addr, &target).await });
+    assert!(wait(&mut server).await.unwrap().response().is_error());
+    let error_page = browser.await.unwrap();
+    assert_eq!(
+        error_page.body,
+        "<p>Sign-in did not complete: access_denied</p>"
+    );
+
+    let (mut server, state, addr) =
+        server_with_state(LoopbackConfig::new().success_html("<p>Welcome back to MyApp</p>")).await;
+    let target = format!("/callback?code=c&state={}", state.secret());
+    let browser = tokio::spawn(async move { get(addr, &target).await });
+    wait(&mut server).await.unwrap();
+    let success_page = browser.await.unwrap();
+    assert_eq!(success_page.body, "<p>Welcome back to MyApp</p>");
+
+    for (which, page) in [
+        ("refused", &refused_page),
+        ("provider error", &error_page),
+        ("success", &success_page),
+    ] {
+        for name in SECURITY_HEADERS {
+            let value = page.header(name);
+            assert!(value.is_some(), "custom {which} page lacks {name}");
+            if name != "content-security-policy" {
+                assert_eq!(value, builtin.header(name), "custom {which} page, {name}");
+            }
+        }
+        let csp = page.header("content-security-policy").unwrap();
+        assert_eq!(csp, CUSTOM_PAGE_CSP, "custom {which} page");
+        assert!(!csp.contains("script-src") && csp.starts_with("default-src 'none'"));
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+    }
+}
+
+const SIGNED_IN: &str = "https://app.example/signed-in?from=loopback";
+const SIGN_IN_FAILED: &str = "http://127.0.0.1:9/sign-in-failed";
+
+fn redirecting_config() -> LoopbackConfig {
+    LoopbackConfig::new()
+        .success_redirect(SIGNED_IN)
+        .unwrap()
+        .failure_redirect(SIGN_IN_FAILED)
+        .unwrap()
+}
+
+fn assert_redirect(reply: &common::Reply, to: &str, what: &str) {
+    assert_eq!(reply.status, 303, "{what}: {reply:?}");
+    assert_eq!(reply.header("location"), Some(to), "{what}");
+    assert_eq!(
+        reply.header("referrer-policy"),
+        Some("no-referrer"),
+        "{what}"
+    );
+    assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+    assert!(reply.body.is_empty(), "{what}: {}", reply.body);
+}
+
+#[tokio::test]
+async fn success_redirect_answers_each_delivered_success_with_303() {
+    for arrival in [Arrival::Query, Arrival::FormPost, Arrival::Fragment] {
+        let (mut server, state, addr) = server_with_state(redirecting_config()).await;
+        let s = state.secret().to_owned();
+        let browser = tokio::spawn(async move {
+            match arrival {
+                Arrival::Query => get(addr, &format!("/callback?code=c&state={s}")).await,
+                Arrival::FormPost => {
+                    post_form(addr, "/callback", &format!("code=c&state={s}")).await
+                }
+                _ => {
+                    // the relay page itself is still a page; its post gets the redirect
+                    let relay = get(addr, "/callback").await;
+                    assert_eq!(relay.status, 200);
+                    assert_eq!(relay.header("location"), None);
+                    assert!(relay.body.contains(RELAY_FIELD));
+                    // browsers check form-action on the redirect after the relay's post
+                    let csp = relay.header("content-security-policy").unwrap();
+                    assert!(
+                        csp.contains("form-action 'self' https://app.example http://127.0.0.1:9;"),
+                        "{csp}"
+                    );
+                    let body =
+                        format!("{RELAY_FIELD}=1&access_token=at&token_type=Bearer&state={s}");
+                    post_form(addr, "/callback", &body).await
+                }
+            }
+        });
+        let params = wait(&mut server).await.unwrap();
+        assert_eq!(params.arrival(), arrival);
+        assert!(!params.response().is_error());
+        assert_redirect(&browser.await.unwrap(), SIGNED_IN, arrival.as_str());
+    }
+}
+
+#[tokio::test]
+async fn failure_redirect_answers_each_delivered_error_with_303() {
+    for arrival in [Arrival::Query, Arrival::FormPost, Arrival::Fragment] {
+        let (mut server, state, addr) = server_with_state(redirecting_config()).await;
+        let body = format!(
+            "error=access_denied&error_description=no&state={}",
+            state.secret()
+        );
+        let browser = tokio::spawn(async move {
+            match arrival {
+                Arrival::Query => get(addr, &format!("/callback?{body}")).await,
+                Arrival::FormPost => post_form(addr, "/callback", &body).await,
+                _ => post_form(addr, "/callback", &format!("{RELAY_FIELD}=1&{body}")).await,
+            }
+        });
+        let params = wait(&mut server).await.unwrap();
+        assert_eq!(params.arrival(), arrival);
+        assert_eq!(params.get("error"), Some("access_denied"));
+        let reply = browser.await.unwrap();
+        assert_redirect(&reply, SIGN_IN_FAILED, arrival.as_str());
+    }
+    // each redirect applies to its own outcome only
+    let config = LoopbackConfig::new()
+        .failure_redirect(SIGN_IN_FAILED)
+        .unwrap();
+    let (mut server, state, addr) = server_with_state(config).await;
+    let target = format!("/callback?code=c&state={}", state.secret());
+    let browser = tokio::spawn(async move { get(addr, &target).await });
+    wait(&mut server).await.unwrap();
+    let page = browser.await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("You are signed in"));
+    let config = LoopbackConfig::new().success_redirect(SIGNED_IN).unwrap();
+    let (mut server, state, addr) = server_with_state(config).await;
+    let target = format!("/callback?error=access_denied&state={}", state.secret());
+    let browser = tokio::spawn(async move { get(addr, &target).await });
+    wait(&mut server).await.unwrap();
+    let page = browser.await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("did not complete"));
+}
+
+#[tokio::test]
+async fn refused_responses_never_redirect() {
+    let (mut server, state, addr) = server_with_state(redirecting_config()).await;
+    let mut cases = refused_requests(state.secret());
+    cases.push(("empty form_post", "POST", String::new()));
+    for (what, method, request) in &cases {
+        let page = send(addr, method, request).await;
+        assert_eq!(page.status, 400, "{what}");
+        assert_eq!(page.header("location"), None, "{what}");
+        assert!(page.body.contains("not accepted"), "{what}");
+    }
+    assert!(server.try_wait().unwrap().is_none());
+    let target = format!("/callback?code=good&state={}", state.secret());
+    let browser = tokio::spawn(async move { get(addr, &target).await });
+    assert_eq!(wait(&mut server).await.unwrap().get("code"), Some("good"));
+    assert_redirect(&browser.await.unwrap(), SIGNED_IN, "the real response");
+}
+
+#[tokio::test]
+async fn browser_redirect_urls_are_checked_when_configured() {
+    for (url, normalized) in [
+        (
+            "https://app.example/done?x=1#top",
+            "https://app.example/done?x=1#top",
+        ),
+        ("HTTPS://App.Example", "https://app.example/"),
+        ("https://192.0.2.7:8443/x", "https://192.0.2.7:8443/x"),
+        ("http://127.0.0.1:8080/done", "http://127.0.0.1:8080/done"),
+        ("http://[::1]/done", "http://[::1]/done"),
+    ] {
+        let config = LoopbackConfig::new()
+            .success_redirect(url)
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .failure_redirect(url)
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(config.get_success_redirect(), Some(normalized));
+        assert_eq!(config.get_failure_redirect(), Some(normalized));
+    }
+    assert_eq!(LoopbackConfig::new().get_success_redirect(), None);
+    for (url, reason) in [
+        ("http://localhost/done", "127.0.0.1 or [::1]"),
+        ("http://localhost:8080/done", "127.0.0.1 or [::1]"),
+        ("http://app.example/done", "127.0.0.1 or [::1]"),
+        ("http://127.0.0.2/done", "127.0.0.1 or [::1]"),
+        ("http://[::ffff:127.0.0.1]/done", "127.0.0.1 or [::1]"),
+        ("http://0.0.0.0/done", "127.0.0.1 or [::1]"),
+        ("javascript:alert(1)", "only https URLs"),
+        ("data:text/html,<b>hi</b>", "only https URLs"),
+        ("file:///etc/passwd", "only https URLs"),
+        ("ftp://app.example/", "only https URLs"),
+        ("ws://127.0.0.1/", "only https URLs"),
+        ("/relative/path", "not an absolute URL"),
+        ("", "not an absolute URL"),
+        ("https://", "not an absolute URL"),
+        ("https://user:hunter2@app.example/", "user name or password"),
+    ] {
+        for (setting, result) in [
+            (
+                "success_redirect",
+                LoopbackConfig::new().success_redirect(url),
+            ),
+            (
+                "failure_redirect",
+                LoopbackConfig::new().failure_redirect(url),
+            ),
+        ] {
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), "invalid_browser_redirect", "{url}");
+            assert_eq!(err.code().as_u16(), 940);
+            let text = err.to_string();
+            assert!(text.contains(reason), "{url}: {text}");
+            assert!(text.starts_with(setting), "{url}: {text}");
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(
+                matches!(&err, Error::InvalidBrowserRedirect { setting: s, .. } if *s == setting),
+                "{err:?}"
+            );
+        }
     }
 }

@@ -273,3 +273,60 @@ async fn relay_page_without_a_fragment_delivers_nothing_and_says_why() {
         "nothing may arrive without a fragment"
     );
 }
+
+/// An application's success page is served with a content security policy that stops its
+/// scripts: the page shows, its inline style applies, its inline script does not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_success_page_runs_no_script() {
+    let Some(bin) = chromium_or_skip("application_success_page_runs_no_script") else {
+        return;
+    };
+    let config = LoopbackConfig::new().success_html(
+        "<!doctype html><html><head><style>#s{color:green}</style></head><body>\
+<p id=\"s\">MyApp page</p><img id=\"i\" src=\"data:image/gif;base64,R0lGODlhAQABAAAAACwAAAAAAQABAAA=\" alt=\"\">\
+<script>document.getElementById('s').textContent='script ran';</script></body></html>",
+    );
+    let mut server = LoopbackServer::bind(config).await.unwrap();
+    let state = State::generate();
+    server.expect_state(&state);
+    let url = format!("{}?code=c&state={}", server.redirect_uri(), state.secret());
+    let browser = Browser::open(&bin, &url, &[]);
+    assert_eq!(delivered(&mut server).await.get("code"), Some("c"));
+    let dom = browser.dom();
+    assert!(
+        dom.contains("id=\"s\">MyApp page</p>"),
+        "the inline script ran or the page is missing: {dom}"
+    );
+}
+
+/// With `success_redirect`, the relay page's post is answered with `303` and the browser
+/// lands on the application's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fragment_relay_ends_on_the_success_redirect() {
+    let Some(bin) = chromium_or_skip("fragment_relay_ends_on_the_success_redirect") else {
+        return;
+    };
+    let app_port = serve_provider_page(
+        "<!doctype html><html><body><h1 id=\"landed\">Back in MyApp</h1></body></html>".to_owned(),
+    )
+    .await;
+    let config = LoopbackConfig::new()
+        .success_redirect(format!("http://127.0.0.1:{app_port}/signed-in"))
+        .unwrap();
+    let mut server = LoopbackServer::bind(config).await.unwrap();
+    let state = State::generate();
+    server.expect_state(&state);
+    let url = format!(
+        "{}#access_token=at&token_type=Bearer&state={}",
+        server.redirect_uri(),
+        state.secret()
+    );
+    let browser = Browser::open(&bin, &url, &[]);
+    let params = delivered(&mut server).await;
+    assert_eq!(params.arrival(), Arrival::Fragment);
+    let dom = browser.dom();
+    assert!(
+        dom.contains("id=\"landed\">Back in MyApp</h1>"),
+        "Chromium ended on: {dom}"
+    );
+}
