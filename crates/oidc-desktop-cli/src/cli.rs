@@ -224,12 +224,42 @@ pub(crate) struct BrowserArgs {
     /// without a display, unless a browser command is named)
     #[arg(long, conflicts_with = "browser_command")]
     pub(crate) no_browser: bool,
-    /// Loopback redirect port on 127.0.0.1 (0: any free port)
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub(crate) redirect_port: u16,
+    /// Loopback redirect port (0: any free port); a comma-separated list is tried in order,
+    /// for providers that accept only registered ports
+    #[arg(
+        long,
+        value_name = "N[,N…]",
+        value_delimiter = ',',
+        default_value = "0"
+    )]
+    pub(crate) redirect_port: Vec<u16>,
+    /// The redirect URI's host: 127.0.0.1 ([::1] when IPv4 loopback is unavailable), ::1,
+    /// or localhost (only for providers that require it)
+    #[arg(long, value_enum, default_value_t = RedirectHostArg::Ipv4)]
+    pub(crate) redirect_host: RedirectHostArg,
+    /// After a successful sign-in, send the browser to this page (https, or http on
+    /// 127.0.0.1 / [::1])
+    #[arg(long, value_name = "URL")]
+    pub(crate) success_url: Option<String>,
+    /// After a sign-in the provider refused, send the browser to this page
+    #[arg(long, value_name = "URL")]
+    pub(crate) failure_url: Option<String>,
     /// Loopback redirect path
     #[arg(long, default_value = "/callback", value_name = "PATH")]
     pub(crate) redirect_path: String,
+}
+
+/// `--redirect-host`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RedirectHostArg {
+    /// `127.0.0.1`, or `[::1]` when IPv4 loopback is unavailable.
+    #[value(name = "127.0.0.1")]
+    Ipv4,
+    /// `[::1]`.
+    #[value(name = "::1", alias = "[::1]")]
+    Ipv6,
+    /// `localhost` (a name: RFC 8252 §8.3 prefers the IP literal).
+    Localhost,
 }
 
 /// Where sessions are cached.

@@ -25,8 +25,8 @@ use serde_json::{Value, json};
 use crate::cache::Cache;
 use crate::cli::{
     BrowserArgs, CacheArgs, ClientAuthArg, Command, DemoArgs, DeviceArgs, DiscoverArgs, GrantArg,
-    LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RefreshArgs, RevokeArgs, TokenHintArg,
-    UserinfoArgs, ValidateArgs,
+    LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RedirectHostArg, RefreshArgs, RevokeArgs,
+    TokenHintArg, UserinfoArgs, ValidateArgs,
 };
 use crate::environment::BrowserReach;
 use crate::events::CliEvents;
@@ -269,7 +269,7 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
 fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
     b.build().map_err(|e| {
         let err = CliError::from(e);
-        if err.kind == "invalid_url" {
+        if err.kind == "invalid_url" || err.kind == "invalid_browser_redirect" {
             err.into_usage()
         } else {
             err
@@ -296,12 +296,18 @@ fn with_browser(
     events: Arc<CliEvents>,
     ctx: &Ctx,
 ) -> OidcDesktopBuilder {
-    let port = args.redirect_port;
+    let ports = args.redirect_port.clone();
     let path = args.redirect_path.clone();
+    let host = args.redirect_host;
+    let (success, failure) = (args.success_url.clone(), args.failure_url.clone());
     let on_failure = browser_failure(ctx);
     let mut b = b.events(events).configure(move |c| {
-        c.loopback_port = port;
+        c.loopback_ports = ports;
         c.loopback_path = path;
+        c.loopback_ipv6 = host == RedirectHostArg::Ipv6;
+        c.loopback_localhost = host == RedirectHostArg::Localhost;
+        c.success_url = success;
+        c.failure_url = failure;
         c.browser_failure = on_failure;
     });
     if let Some(cmd) = &args.browser_command {

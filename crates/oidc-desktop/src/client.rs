@@ -192,6 +192,7 @@ impl OidcDesktopBuilder {
             return Err(Error::Config("a client id is required"));
         }
         check_configured_endpoints(&self.config, &issuer)?;
+        let loopback = loopback_config(&self.config)?;
         let http: Arc<dyn HttpClient> = match self.http {
             Some(h) => h,
             None => {
@@ -251,6 +252,7 @@ impl OidcDesktopBuilder {
                 clock: self.clock,
                 interrupt,
                 web_server: tokio::sync::Mutex::new(None),
+                loopback,
             }),
         })
     }
@@ -266,6 +268,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     interrupt: watch::Sender<u64>,
     web_server: tokio::sync::Mutex<Option<LoopbackServer>>,
+    /// The loopback server's settings, checked in `build()`.
+    loopback: LoopbackConfig,
 }
 
 /// Signs a user in with an OpenID Provider, the RFC 8252 way. Cheap to clone; clones share
@@ -655,24 +659,7 @@ impl OidcDesktop {
     }
 
     fn loopback_config(&self) -> LoopbackConfig {
-        let c = &self.inner.config;
-        let mut l = LoopbackConfig::new()
-            .port(c.loopback_port)
-            .path(c.loopback_path.clone())
-            .timeout(c.timeout);
-        if c.loopback_ipv6 {
-            l = l.ipv6();
-        }
-        if let Some(h) = &c.success_html {
-            l = l.success_html(h.clone());
-        }
-        if let Some(h) = &c.failure_html {
-            l = l.failure_html(h.clone());
-        }
-        if let Some(t) = &c.loopback_tls {
-            l = l.https(t.clone());
-        }
-        l
+        self.inner.loopback.clone()
     }
 
     /// Starts the loopback web server now and keeps it for the following sign-ins (the
@@ -1559,4 +1546,39 @@ fn check_configured_endpoints(c: &Config, issuer: &IssuerUrl) -> Result<(), Erro
         }
     }
     Ok(())
+}
+
+/// The loopback server's settings from the configuration; the browser's last pages are
+/// checked here, so a bad one fails `build()` rather than a sign-in.
+fn loopback_config(c: &Config) -> Result<LoopbackConfig, Error> {
+    let mut l = LoopbackConfig::new()
+        .path(c.loopback_path.clone())
+        .timeout(c.timeout);
+    l = if c.loopback_ports.is_empty() {
+        l.port(c.loopback_port)
+    } else {
+        l.ports(c.loopback_ports.iter().copied())
+    };
+    if c.loopback_ipv6 {
+        l = l.ipv6();
+    }
+    if c.loopback_localhost {
+        l = l.localhost_in_redirect_uri();
+    }
+    if let Some(h) = &c.success_html {
+        l = l.success_html(h.clone());
+    }
+    if let Some(h) = &c.failure_html {
+        l = l.failure_html(h.clone());
+    }
+    if let Some(u) = &c.success_url {
+        l = l.success_redirect(u)?;
+    }
+    if let Some(u) = &c.failure_url {
+        l = l.failure_redirect(u)?;
+    }
+    if let Some(t) = &c.loopback_tls {
+        l = l.https(t.clone());
+    }
+    Ok(l)
 }

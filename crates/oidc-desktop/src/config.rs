@@ -106,8 +106,20 @@ pub struct Config {
     pub loopback_port: u16,
     /// The loopback path (default `/callback`).
     pub loopback_path: String,
-    /// Bind `[::1]` instead of `127.0.0.1`.
+    /// Bind `[::1]` instead of `127.0.0.1` (by default `[::1]` is used only when IPv4
+    /// loopback is unavailable).
     pub loopback_ipv6: bool,
+    /// Ports to try in order (each registered at the provider), instead of
+    /// `loopback_port`: for providers that accept only exact registered redirect URIs.
+    pub loopback_ports: Vec<u16>,
+    /// Write `localhost` instead of the IP literal in the redirect URI, for providers whose
+    /// registration names `localhost` (RFC 8252 §8.3 prefers the literal).
+    pub loopback_localhost: bool,
+    /// Send the browser to this page (an `https` or loopback `http` URL) after a successful
+    /// sign-in, instead of showing the loopback's own page.
+    pub success_url: Option<String>,
+    /// Send the browser to this page after a failed sign-in the provider reported.
+    pub failure_url: Option<String>,
     /// HTML shown after a successful redirect. It is sent with a strict Content-Security-Policy:
     /// inline styles work, images and fonts only from `data:` URIs, scripts do not run.
     pub success_html: Option<String>,
@@ -215,6 +227,10 @@ impl Config {
             loopback_port: 0,
             loopback_path: "/callback".to_owned(),
             loopback_ipv6: false,
+            loopback_ports: Vec::new(),
+            loopback_localhost: false,
+            success_url: None,
+            failure_url: None,
             success_html: None,
             failure_html: None,
             refresh_token: None,

@@ -31,8 +31,9 @@ pub(crate) const MIN_HEADER_BYTES: usize = 8 * 1024;
 /// ```
 #[derive(Clone, Debug)]
 pub struct LoopbackConfig {
-    pub(crate) ip: IpAddr,
-    pub(crate) port: u16,
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) ports: Vec<u16>,
+    pub(crate) localhost: bool,
     pub(crate) path: String,
     pub(crate) timeout: Option<Duration>,
     pub(crate) reusable: bool,
@@ -47,8 +48,9 @@ pub struct LoopbackConfig {
 impl Default for LoopbackConfig {
     fn default() -> Self {
         Self {
-            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port: 0,
+            ip: None,
+            ports: vec![0],
+            localhost: false,
             path: "/callback".to_owned(),
             timeout: Some(Duration::from_secs(60)),
             reusable: false,
@@ -63,7 +65,8 @@ impl Default for LoopbackConfig {
 }
 
 impl LoopbackConfig {
-    /// The defaults: `127.0.0.1`, port 0, `/callback`, 60 s, single use, plain HTTP.
+    /// The defaults: `127.0.0.1` (`[::1]` when IPv4 loopback is unavailable), port 0,
+    /// `/callback`, 60 s, single use, plain HTTP.
     pub fn new() -> Self {
         Self::default()
     }
@@ -75,7 +78,7 @@ impl LoopbackConfig {
     /// [`Error::NotLoopback`].
     #[must_use]
     pub fn ip(mut self, ip: IpAddr) -> Self {
-        self.ip = ip;
+        self.ip = Some(ip);
         self
     }
 
@@ -90,8 +93,35 @@ impl LoopbackConfig {
     /// fails with [`Error::PortInUse`] when taken.
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
+        self.ports = vec![port];
         self
+    }
+
+    /// Ports to try in order, for providers that allow only registered redirect URIs with
+    /// their exact port (register each): the first free one is used; when all are taken,
+    /// [`Error::PortsInUse`] names them. An empty list means port 0.
+    #[must_use]
+    pub fn ports(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+        self.ports = ports.into_iter().collect();
+        if self.ports.is_empty() {
+            self.ports.push(0);
+        }
+        self
+    }
+
+    /// Writes `localhost` instead of the IP literal in the redirect URI, for providers whose
+    /// registrations name `localhost`. RFC 8252 §8.3 prefers the IP literal: the browser
+    /// resolves `localhost`, which may lead elsewhere (or to the other IP family), so use this
+    /// only when the provider requires it. The listener stays on the loopback address.
+    #[must_use]
+    pub fn localhost_in_redirect_uri(mut self) -> Self {
+        self.localhost = true;
+        self
+    }
+
+    /// The ports that will be tried, in order.
+    pub fn get_ports(&self) -> &[u16] {
+        &self.ports
     }
 
     /// The callback path (default `/callback`). It must start with `/` and contain no query,

@@ -26,7 +26,7 @@ pub enum Error {
     },
     /// The configured fixed port is taken by another socket.
     #[error(
-        "port {port} on {ip} is already in use; choose another port or port 0 for any free port"
+        "port {port} on {ip} is in use by another program; the redirect URI registered at the provider needs this exact port, so stop that program (find it with `lsof -nP -iTCP:{port} -sTCP:LISTEN`, `ss -ltnp 'sport = :{port}'` or `netstat -ano | findstr :{port}`) or register and use another port"
     )]
     PortInUse {
         /// The loopback address.
@@ -37,7 +37,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Binding failed for another reason (no IPv6 on this machine, privileged port, ...).
+    /// Every port of the configured list is taken by other sockets.
+    #[error(
+        "ports {} on {ip} are all in use by other programs; the provider accepts only the registered ports, so stop one of those programs (find them with `lsof -nP -iTCP -sTCP:LISTEN` or `ss -ltnp`) or register another port",
+        .ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    PortsInUse {
+        /// The loopback address.
+        ip: IpAddr,
+        /// The ports tried, in order, all busy.
+        ports: Vec<u16>,
+    },
+    /// Binding failed for another reason (no loopback address at all, privileged port, ...).
     #[error("cannot listen on {addr}: {source}")]
     BindFailed {
         /// The address that was tried.
@@ -113,7 +124,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NotLoopback { .. } => "not_loopback",
-            Error::PortInUse { .. } => "port_in_use",
+            Error::PortInUse { .. } | Error::PortsInUse { .. } => "port_in_use",
             Error::BindFailed { .. } => "bind_failed",
             Error::InvalidPath { .. } => "invalid_path",
             Error::InvalidBrowserRedirect { .. } => "invalid_browser_redirect",

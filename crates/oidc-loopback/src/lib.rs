@@ -94,6 +94,7 @@
 //! # }
 //! ```
 
+mod bind;
 mod config;
 mod error;
 mod pages;

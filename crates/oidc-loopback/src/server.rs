@@ -240,7 +240,8 @@ impl LoopbackServer {
     pub async fn bind(config: LoopbackConfig) -> Result<Self, Error> {
         let LoopbackConfig {
             ip,
-            port,
+            ports,
+            localhost,
             path,
             timeout,
             reusable,
@@ -251,25 +252,25 @@ impl LoopbackServer {
             tls,
             limits,
         } = config;
-        if !ip.is_loopback() {
-            return Err(Error::NotLoopback { ip });
+        let ips = crate::bind::candidates(ip);
+        if let Some(ip) = ips.iter().find(|ip| !ip.is_loopback()) {
+            return Err(Error::NotLoopback { ip: *ip });
         }
         validate_path(&path)?;
-        let addr = SocketAddr::new(ip, port);
-        let listener = TcpListener::bind(addr).await.map_err(|source| {
-            if port != 0 && source.kind() == std::io::ErrorKind::AddrInUse {
-                Error::PortInUse { ip, port, source }
-            } else {
-                Error::BindFailed { addr, source }
-            }
+        let listener = crate::bind::bind_first(&ips, &ports, TcpListener::bind).await?;
+        let local_addr = listener.local_addr().map_err(|source| Error::BindFailed {
+            addr: SocketAddr::new(ips[0], 0),
+            source,
         })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| Error::BindFailed { addr, source })?;
 
         let scheme = if tls.is_some() { "https" } else { "http" };
+        let authority = if localhost {
+            format!("localhost:{}", local_addr.port())
+        } else {
+            local_addr.to_string()
+        };
         let redirect_uri =
-            RedirectUrl::new(format!("{scheme}://{local_addr}{path}")).map_err(|_| {
+            RedirectUrl::new(format!("{scheme}://{authority}{path}")).map_err(|_| {
                 Error::InvalidPath {
                     path: path.clone(),
                     reason: "it does not form a valid redirect URI",
@@ -282,6 +283,9 @@ impl LoopbackServer {
             });
         }
         let mut authorities = vec![local_addr.to_string()];
+        if localhost {
+            authorities.push(authority.clone());
+        }
         let default_port = if tls.is_some() { 443 } else { 80 };
         if local_addr.port() == default_port {
             // Browsers leave the scheme's default port out of `Host`.
