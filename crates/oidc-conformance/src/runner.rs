@@ -165,6 +165,10 @@ async fn execute_inner(
             }
             if let Some(s) = secret {
                 c.client_secret = Some(ClientSecret::new(s));
+                // The catalogue's HS256 cases are for a client that accepts HMAC ID tokens
+                // keyed with its secret (the RP certification profile); the alg-confusion
+                // cases are then the harder test.
+                c.allow_hmac_id_tokens = true;
             }
             if let Some(k) = key {
                 c.private_key = Some(k);

@@ -186,11 +186,24 @@ fn hmac_id_tokens_are_accepted_only_when_asked_for() {
     args.push("--allow-hmac-id-tokens");
     let v = run_with(&args, None, &env).ok();
     assert_eq!(v["id_token_claims"]["sub"], "u1");
-    // An empty secret is no secret at all.
+    // An empty secret is no secret at all, even for a token MACed with the empty key.
+    let empty_key_token = hs256_token("https://op.example", "app", b"");
     let env = [
         ("OIDC_CLIENT_SECRET", ""),
-        ("OIDC_ID_TOKEN", token.as_str()),
+        ("OIDC_ID_TOKEN", empty_key_token.as_str()),
     ];
     let e = run_with(&args, None, &env).err(1);
-    assert_eq!(e["code"], 920, "{e}");
+    assert_eq!(
+        (e["code"].as_u64(), e["kind"].as_str()),
+        (Some(921), Some("no_signer_key")),
+        "{e}"
+    );
+    // A short one is no HMAC key either (RFC 7518 §3.2).
+    let short_key_token = hs256_token("https://op.example", "app", b"short");
+    let env = [
+        ("OIDC_CLIENT_SECRET", "short"),
+        ("OIDC_ID_TOKEN", short_key_token.as_str()),
+    ];
+    let e = run_with(&args, None, &env).err(1);
+    assert_eq!(e["kind"], "weak_hmac_key", "{e}");
 }

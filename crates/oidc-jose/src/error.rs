@@ -79,6 +79,23 @@ pub enum Error {
     /// An HMAC-signed token arrived but no client secret is configured (921).
     #[error("the token is signed with {0} (HMAC) but no client secret is configured")]
     MissingClientSecret(Algorithm),
+    /// The client secret is too short to be an HMAC key for the token's algorithm: RFC 7518
+    /// §3.2 requires at least the hash output size (32, 48, 64 bytes for HS256/384/512) (921).
+    #[error(
+        "the token is signed with {alg} (HMAC), but the client secret ({len} bytes) is shorter than the {min} bytes RFC 7518 §3.2 requires of its key"
+    )]
+    WeakHmacKey {
+        /// The token's algorithm.
+        alg: Algorithm,
+        /// The secret's length in bytes.
+        len: usize,
+        /// The minimum for `alg`.
+        min: usize,
+    },
+    /// The JWT is explicitly typed as another kind of token (`typ` such as `at+jwt`, an RFC
+    /// 9068 access token, or `logout+jwt`), so it is not an ID token (RFC 8725 §3.11) (901).
+    #[error("the token's `typ` is `{0}`: it is not an ID token")]
+    WrongTokenType(String),
     /// No key carries the token's `kid`: the caller should refetch the JWKS once (922).
     #[error("no key in the key set has kid `{0}` (the provider may have rotated its keys)")]
     UnknownKid(String),
@@ -184,12 +201,15 @@ impl Error {
             | Error::InvalidJwks { .. }
             | Error::InvalidKey { .. }
             | Error::UnsupportedCritical(_)
+            | Error::WrongTokenType(_)
             | Error::UnknownAlgorithm(_) => ErrorCode::InvalidIdToken,
             Error::MissingSignature => ErrorCode::MissingSignature,
             Error::UnsupportedAlgorithm(_)
             | Error::AlgorithmNotAllowed { .. }
             | Error::BadSignature => ErrorCode::BadSignature,
-            Error::NoKeys(_) | Error::MissingClientSecret(_) => ErrorCode::NoSignerKey,
+            Error::NoKeys(_) | Error::MissingClientSecret(_) | Error::WeakHmacKey { .. } => {
+                ErrorCode::NoSignerKey
+            }
             Error::UnknownKid(_) | Error::NoMatchingKey { .. } => ErrorCode::NoMatchingKey,
             Error::Expired { .. } => ErrorCode::Expired,
             Error::IssuerMismatch { .. } => ErrorCode::IssuerMismatch,
@@ -221,6 +241,8 @@ impl Error {
             Error::UnsupportedAlgorithm(_) => "unsupported_algorithm",
             Error::AlgorithmNotAllowed { .. } => "algorithm_not_allowed",
             Error::NoKeys(_) | Error::MissingClientSecret(_) => "no_signer_key",
+            Error::WeakHmacKey { .. } => "weak_hmac_key",
+            Error::WrongTokenType(_) => "wrong_token_type",
             Error::UnknownKid(_) | Error::NoMatchingKey { .. } => "no_matching_key",
             Error::BadSignature => "bad_signature",
             Error::Expired { .. } => "expired",

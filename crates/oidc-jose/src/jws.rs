@@ -77,14 +77,28 @@ pub(crate) fn parse_header(json: &[u8]) -> Result<Header, Error> {
     })
 }
 
-/// A parsed compact JWS whose signature has not been checked yet.
-#[derive(Debug, Clone)]
+/// A parsed compact JWS whose signature has not been checked yet. Its `Debug` shows the
+/// header's `alg`, `kid` and `typ` and the sizes, never the token, payload or signature.
+#[derive(Clone)]
 pub struct CompactJws<'a> {
     token: &'a str,
     header: Header,
     payload: Vec<u8>,
     signature: Vec<u8>,
     signing_input_len: usize,
+}
+
+impl std::fmt::Debug for CompactJws<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompactJws")
+            .field("alg", &self.header.alg)
+            .field("kid", &self.header.kid)
+            .field("typ", &self.header.typ)
+            .field("token_len", &self.token.len())
+            .field("payload_len", &self.payload.len())
+            .field("signature_len", &self.signature.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> CompactJws<'a> {

@@ -283,16 +283,22 @@ mod tests {
             let json = k.public_jwk_json().unwrap().to_string();
             assert_eq!(&Jwk::from_slice(json.as_bytes()).unwrap(), used);
         }
-        let h = SigningKey::hmac(Algorithm::HS256, b"secret").unwrap();
+        let secret = b"an-hmac-secret-of-at-least-32-bytes";
+        let h = SigningKey::hmac(Algorithm::HS256, secret).unwrap();
         let t = h.sign_compact(None, b"{}").unwrap();
         let j = CompactJws::parse(&t).unwrap();
         assert!(
-            verify_jws(&j, &set, &[Algorithm::HS256], Some(b"secret"))
+            verify_jws(&j, &set, &[Algorithm::HS256], Some(secret))
                 .unwrap()
                 .is_none()
         );
         assert!(matches!(
-            verify_jws(&j, &set, &[Algorithm::HS256], Some(b"other")),
+            verify_jws(
+                &j,
+                &set,
+                &[Algorithm::HS256],
+                Some(b"another-secret-of-32-bytes-long!")
+            ),
             Err(Error::BadSignature)
         ));
         assert!(h.public_jwk().is_none());

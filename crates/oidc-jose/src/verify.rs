@@ -135,7 +135,22 @@ pub fn verify_jws<'k>(
     let msg = jws.signing_input();
     let sig = jws.signature();
     if alg.is_symmetric() {
-        let secret = hmac_secret.ok_or(Error::MissingClientSecret(alg))?;
+        // An empty secret is no secret at all.
+        let secret = hmac_secret
+            .filter(|s| !s.is_empty())
+            .ok_or(Error::MissingClientSecret(alg))?;
+        let min = match alg {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            _ => 64,
+        };
+        if secret.len() < min {
+            return Err(Error::WeakHmacKey {
+                alg,
+                len: secret.len(),
+                min,
+            });
+        }
         let key = KeyMaterial::Oct { k: secret.to_vec() };
         return verify_signature(alg, &key, msg, sig).map(|()| None);
     }

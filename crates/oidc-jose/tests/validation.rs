@@ -222,6 +222,90 @@ fn hs256_keyed_with_the_rsa_public_key_is_refused() {
 }
 
 #[test]
+fn hmac_keys_shorter_than_the_hash_output_are_refused() {
+    let k = keys();
+    // RFC 7518 §3.2: HS256 needs 32 bytes of key, HS384 48, HS512 64.
+    for (alg, len, ok_len) in [
+        (Algorithm::HS256, 31, 32),
+        (Algorithm::HS384, 47, 48),
+        (Algorithm::HS512, 63, 64),
+    ] {
+        let short = "s".repeat(len);
+        let key = SigningKey::hmac(alg, short.as_bytes()).unwrap();
+        let token = mint(&key, &claims());
+        let v = IdTokenValidator::new(ISS, CLIENT)
+            .algorithms([alg])
+            .client_secret(ClientSecret::new(short.clone()));
+        let e = check(&v, &token, &k.jwks, &ctx()).unwrap_err();
+        assert_code(&e, 921, "weak_hmac_key");
+        assert!(
+            matches!(e, Error::WeakHmacKey { len: l, min, .. } if l == len && min == ok_len),
+            "{e:?}"
+        );
+        let long = "s".repeat(ok_len);
+        let key = SigningKey::hmac(alg, long.as_bytes()).unwrap();
+        let token = mint(&key, &claims());
+        let v = IdTokenValidator::new(ISS, CLIENT)
+            .algorithms([alg])
+            .client_secret(ClientSecret::new(long));
+        check(&v, &token, &k.jwks, &ctx()).unwrap();
+    }
+    // An empty secret is no secret: a token MACed with the empty key is not valid.
+    let empty = SigningKey::hmac(Algorithm::HS256, b"").unwrap();
+    let token = mint(&empty, &claims());
+    let v = IdTokenValidator::new(ISS, CLIENT)
+        .algorithms([Algorithm::HS256])
+        .client_secret(ClientSecret::new(""));
+    assert_code(
+        &check(&v, &token, &k.jwks, &ctx()).unwrap_err(),
+        921,
+        "no_signer_key",
+    );
+}
+
+#[test]
+fn explicitly_typed_other_tokens_are_not_id_tokens() {
+    let k = keys();
+    let payload = claims().to_string();
+    for typ in [
+        "at+jwt",
+        "application/at+jwt",
+        "AT+JWT",
+        "logout+jwt",
+        "dpop+jwt",
+        "secevent+jwt",
+    ] {
+        let token = k.rsa.sign_compact(Some(typ), payload.as_bytes()).unwrap();
+        let e = err(&token, &k);
+        assert_code(&e, 901, "wrong_token_type");
+        assert!(e.to_string().contains(typ), "{e}");
+    }
+    for typ in [Some("JWT"), Some("jwt"), None] {
+        let token = k.rsa.sign_compact(typ, payload.as_bytes()).unwrap();
+        ok(&token, &k);
+    }
+}
+
+#[test]
+fn a_parsed_token_does_not_print_itself() {
+    let k = keys();
+    let token = mint(&k.rsa, &claims());
+    let jws = oidc_jose::CompactJws::parse(&token).unwrap();
+    let shown = format!("{jws:?}");
+    let mut parts = token.split('.');
+    let (header, payload, sig) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    for part in [header, payload, sig] {
+        assert!(!shown.contains(part), "{shown}");
+    }
+    assert!(!shown.contains("jane@example.com"), "{shown}");
+    assert!(shown.contains("RS256") && shown.contains("r1"), "{shown}");
+}
+
+#[test]
 fn key_type_must_match_the_algorithm() {
     let k = keys();
     // RS256 header naming the EC key's kid
