@@ -523,6 +523,19 @@ fn check_hash(
     }
 }
 
+/// An ID token is untyped or typed `JWT`; an explicitly typed JWT of another kind
+/// (`at+jwt`, `logout+jwt`, `dpop+jwt`, … with or without the `application/` prefix, any
+/// case) is not one (RFC 8725 §3.11, RFC 9068 §4).
+fn check_typ(typ: Option<&str>) -> Result<(), Error> {
+    let Some(t) = typ else { return Ok(()) };
+    let lower = t.to_ascii_lowercase();
+    let media = lower.strip_prefix("application/").unwrap_or(&lower);
+    if media.ends_with("+jwt") {
+        return Err(Error::WrongTokenType(t.to_owned()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,17 +548,4 @@ mod tests {
         let s = SkipChecks::from_seed_flags(0x08);
         assert!(s.insecure_signature && !s.issuer);
     }
-}
-
-/// An ID token is untyped or typed `JWT`; an explicitly typed JWT of another kind
-/// (`at+jwt`, `logout+jwt`, `dpop+jwt`, … with or without the `application/` prefix, any
-/// case) is not one (RFC 8725 §3.11, RFC 9068 §4).
-fn check_typ(typ: Option<&str>) -> Result<(), Error> {
-    let Some(t) = typ else { return Ok(()) };
-    let lower = t.to_ascii_lowercase();
-    let media = lower.strip_prefix("application/").unwrap_or(&lower);
-    if media.ends_with("+jwt") {
-        return Err(Error::WrongTokenType(t.to_owned()));
-    }
-    Ok(())
 }

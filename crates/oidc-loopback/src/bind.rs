@@ -112,7 +112,7 @@ mod tests {
         async fn bind(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
             self.tries
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(addr);
             if self.no_ipv4 && addr.is_ipv4() {
                 return Err(err(ErrorKind::AddrNotAvailable));
@@ -126,7 +126,7 @@ mod tests {
         fn tries(&self) -> Vec<String> {
             self.tries
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .iter()
                 .map(ToString::to_string)
                 .collect()
