@@ -50,6 +50,8 @@ fn login_with_chromium(
         .unwrap()
         .port()
         .unwrap();
+    // The provider's origin counts as public, as a real provider's does, so Local Network
+    // Access judges its form_post page's way to the loopback as in production.
     let browser = format!(
         "'{}' --headless --no-sandbox --disable-gpu --disable-background-networking \
          --disable-component-update --disable-sync --no-first-run --user-data-dir='{}' \
@@ -127,35 +129,7 @@ fn chromium_ends_on_the_success_url() {
 fn sign_in_with_chromium(extra: &[&str]) {
     let Some(chromium) = chromium() else { return };
     let op = TestOp::start_in_background(OpConfig::default()).unwrap();
-    let profile = TempDir::new("chromium-profile");
-    let cache = TempDir::new("chromium-cache");
-    let issuer = op.issuer();
-    let op_port = oidc_desktop::core::url::Url::parse(&issuer)
-        .unwrap()
-        .port()
-        .unwrap();
-    // The provider's origin counts as public, as a real provider's does, so Local Network
-    // Access judges its form_post page's way to the loopback as in production.
-    let command = format!(
-        "'{}' --headless --no-sandbox --disable-gpu --disable-background-networking \
-         --disable-component-update --disable-sync --no-first-run --user-data-dir='{}' \
-         --ip-address-space-overrides=127.0.0.1:{op_port}=public --dump-dom {{url}}",
-        chromium.display(),
-        profile.path().display()
-    );
-    let mut args = vec![
-        "login",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        "test-client",
-        "--timeout",
-        "45",
-        "--browser-command",
-        &command,
-    ];
-    args.extend(extra);
-    let r = run_in(&args, cache.path());
+    let r = login_with_chromium(&chromium, &op, extra, None);
     let v = r.ok();
     assert_eq!(v["id_token_claims"]["sub"], "248289761001", "{extra:?}");
     let front = op.last_front_channel().unwrap();

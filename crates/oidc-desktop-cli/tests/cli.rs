@@ -312,15 +312,7 @@ fn device_flow_prints_the_code_on_stderr_and_polls() {
     )
     .spawn()
     .unwrap();
-    let start = std::time::Instant::now();
-    let code = loop {
-        if let Some(c) = op.pending_user_codes().into_iter().next() {
-            break c;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "no device code");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(op.approve_device(&code));
+    let code = common::approve_device_code(&op);
     let r = common::wait(child, Duration::from_secs(40));
     let v = r.ok();
     assert_eq!(v["id_token_claims"]["sub"], JANE);

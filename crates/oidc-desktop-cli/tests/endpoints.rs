@@ -56,15 +56,7 @@ fn device_authorization_endpoint_found_in_the_oauth_metadata() {
     )
     .spawn()
     .unwrap();
-    let start = std::time::Instant::now();
-    let code = loop {
-        if let Some(c) = op.pending_user_codes().into_iter().next() {
-            break c;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "no device code");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(op.approve_device(&code));
+    common::approve_device_code(&op);
     let v = common::wait(child, Duration::from_secs(40)).ok();
     assert_eq!(v["id_token_claims"]["sub"], "248289761001");
     assert_eq!(op.requests_to(Endpoint::OAuthMetadata).len(), 1);

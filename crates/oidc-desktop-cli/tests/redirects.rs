@@ -10,27 +10,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{agent_command, run};
 use oidc_testop::{Client, Endpoint, OpConfig, TestOp};
 
 fn login(op: &TestOp, extra: &[&str]) -> common::Run {
-    let issuer = op.issuer();
-    let agent = agent_command();
-    let mut a = vec![
-        "login",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        "test-client",
-        "--browser-command",
-        &agent,
-        "--par",
-        "never",
-        "--timeout",
-        "20",
-    ];
-    a.extend(extra);
-    run(&a)
+    let mut args = vec!["--par", "never", "--timeout", "20"];
+    args.extend(extra);
+    common::login_with_agent(&op.issuer(), &args)
 }
 
 fn sent_redirect_uri(op: &TestOp) -> String {

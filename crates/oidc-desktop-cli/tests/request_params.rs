@@ -7,23 +7,10 @@
 
 mod common;
 
-use common::{agent_command, run};
 use oidc_testop::{Endpoint, LoginMode, OpConfig, RecordedRequest, TestOp};
 
 fn login(op: &TestOp, extra: &[&str]) -> common::Run {
-    let issuer = op.issuer();
-    let agent = agent_command();
-    let mut a = vec![
-        "login",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        "test-client",
-        "--browser-command",
-        &agent,
-    ];
-    a.extend(extra);
-    run(&a)
+    common::login_with_agent(&op.issuer(), extra)
 }
 
 /// The authorization request the provider received (pushed when it offers PAR).

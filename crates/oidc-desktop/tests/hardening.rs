@@ -18,6 +18,20 @@ fn client(op: &TestOp, agent: &HttpAgent) -> oidc_desktop::OidcDesktopBuilder {
         .configure(|c| c.timeout = Duration::from_secs(20))
 }
 
+/// One sign-in with a fresh scripted agent and the client `configure` leaves.
+async fn sign_in(
+    op: &TestOp,
+    configure: impl FnOnce(&mut oidc_desktop::Config),
+) -> Result<oidc_desktop::Session, Error> {
+    let agent = HttpAgent::new();
+    client(op, &agent)
+        .configure(configure)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+}
+
 /// A provider whose confidential client gets HS256 ID tokens MACed with `secret`.
 async fn hmac_op(secret: &str) -> TestOp {
     TestOp::start(
@@ -168,13 +182,7 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     let op = TestOp::start(OpConfig::default()).await.unwrap();
     op.handle()
         .set_faults([Fault::access_denied(), Fault::IssParameterMissing]);
-    let agent = HttpAgent::new();
-    let e = client(&op, &agent)
-        .build()
-        .unwrap()
-        .authenticate()
-        .await
-        .unwrap_err();
+    let e = sign_in(&op, |_| {}).await.unwrap_err();
     assert!(
         matches!(
             e,
@@ -195,13 +203,7 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     // With another issuer's `iss`, likewise.
     op.handle()
         .set_faults([Fault::access_denied(), Fault::IssParameterWrong]);
-    let agent = HttpAgent::new();
-    let e = client(&op, &agent)
-        .build()
-        .unwrap()
-        .authenticate()
-        .await
-        .unwrap_err();
+    let e = sign_in(&op, |_| {}).await.unwrap_err();
     assert!(
         matches!(
             e,
@@ -211,13 +213,7 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     );
     // With the right `iss`, it is the provider's error.
     op.handle().set_faults([Fault::access_denied()]);
-    let agent = HttpAgent::new();
-    let e = client(&op, &agent)
-        .build()
-        .unwrap()
-        .authenticate()
-        .await
-        .unwrap_err();
+    let e = sign_in(&op, |_| {}).await.unwrap_err();
     assert_eq!(e.provider_error().map(|p| p.0), Some("access_denied"));
 }
 
@@ -227,12 +223,7 @@ async fn a_response_in_another_mode_than_requested_is_refused() {
     let op = TestOp::start(OpConfig::default()).await.unwrap();
     op.handle()
         .set_faults([Fault::ResponseModeIgnored(ResponseMode::Query)]);
-    let agent = HttpAgent::new();
-    let e = client(&op, &agent)
-        .configure(|c| c.response_mode = Some(ResponseMode::FormPost))
-        .build()
-        .unwrap()
-        .authenticate()
+    let e = sign_in(&op, |c| c.response_mode = Some(ResponseMode::FormPost))
         .await
         .unwrap_err();
     assert!(
@@ -251,12 +242,7 @@ async fn a_response_in_another_mode_than_requested_is_refused() {
     );
     // The mode asked for is accepted.
     op.handle().clear_faults();
-    let agent = HttpAgent::new();
-    client(&op, &agent)
-        .configure(|c| c.response_mode = Some(ResponseMode::FormPost))
-        .build()
-        .unwrap()
-        .authenticate()
+    sign_in(&op, |c| c.response_mode = Some(ResponseMode::FormPost))
         .await
         .unwrap();
 }

@@ -221,3 +221,35 @@ fn b64url_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Waits (bounded) for the device flow's user code at `op`, approves it as the user would,
+/// and returns it.
+pub(crate) fn approve_device_code(op: &oidc_testop::TestOp) -> String {
+    let start = Instant::now();
+    let code = loop {
+        if let Some(c) = op.pending_user_codes().into_iter().next() {
+            break c;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no device code");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(op.approve_device(&code), "unknown user code {code}");
+    code
+}
+
+/// `login` against the test provider at `issuer` as `test-client`, with the scripted agent
+/// as the browser and `extra` options, in a throw-away cache directory.
+pub(crate) fn login_with_agent(issuer: &str, extra: &[&str]) -> Run {
+    let agent = agent_command();
+    let mut args = vec![
+        "login",
+        "--issuer",
+        issuer,
+        "--client-id",
+        "test-client",
+        "--browser-command",
+        &agent,
+    ];
+    args.extend(extra);
+    run(&args)
+}
