@@ -528,9 +528,9 @@ fn check_hash(
 /// case) is not one (RFC 8725 §3.11, RFC 9068 §4).
 fn check_typ(typ: Option<&str>) -> Result<(), Error> {
     let Some(t) = typ else { return Ok(()) };
-    let lower = t.to_ascii_lowercase();
-    let media = lower.strip_prefix("application/").unwrap_or(&lower);
-    if media.ends_with("+jwt") {
+    // The `application/` prefix does not change the suffix; no allocation on the hot path.
+    let b = t.as_bytes();
+    if b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b"+jwt") {
         return Err(Error::WrongTokenType(t.to_owned()));
     }
     Ok(())
