@@ -4,11 +4,14 @@
 //! async runtime (tokio panics on nested `block_on`); use the async [`crate::OidcDesktop`]
 //! there.
 
-use oidc_core::{AccessToken, IdTokenString, RedirectUrl, RefreshToken};
-use oidc_jose::IdTokenClaims;
-use oidc_token::UserDetails;
+use std::sync::Arc;
 
-use crate::{Error, Session};
+use oidc_core::{AccessToken, IdTokenString, RedirectUrl, RefreshToken};
+use oidc_discovery::{ProviderMetadata, SignerKeys};
+use oidc_jose::IdTokenClaims;
+use oidc_token::{TokenTypeHint, UserDetails};
+
+use crate::{Error, PastedAddresses, Session};
 
 /// The blocking client: wraps an async [`crate::OidcDesktop`].
 #[derive(Debug)]
@@ -34,6 +37,34 @@ impl OidcDesktop {
     /// See [`crate::OidcDesktop::authenticate`].
     pub fn authenticate(&self) -> Result<Session, Error> {
         self.rt.block_on(self.client.authenticate())
+    }
+
+    /// See [`crate::OidcDesktop::authenticate_with_paste`]; feed the pasted lines from
+    /// another thread through the sender of [`PastedAddresses::channel`]
+    /// (`blocking_send`).
+    pub fn authenticate_with_paste(&self, pasted: PastedAddresses) -> Result<Session, Error> {
+        self.rt
+            .block_on(self.client.authenticate_with_paste(pasted))
+    }
+
+    /// See [`crate::OidcDesktop::discovery`].
+    pub fn discovery(&self) -> Result<Arc<ProviderMetadata>, Error> {
+        self.rt.block_on(self.client.discovery())
+    }
+
+    /// See [`crate::OidcDesktop::signer_keys`].
+    pub fn signer_keys(&self) -> Result<Arc<SignerKeys>, Error> {
+        self.rt.block_on(self.client.signer_keys())
+    }
+
+    /// See [`crate::OidcDesktop::refresh_session`].
+    pub fn refresh_session(&self, session: &mut Session) -> Result<(), Error> {
+        self.rt.block_on(self.client.refresh_session(session))
+    }
+
+    /// See [`crate::OidcDesktop::fresh_access_token`].
+    pub fn fresh_access_token(&self, session: &mut Session) -> Result<AccessToken, Error> {
+        self.rt.block_on(self.client.fresh_access_token(session))
     }
 
     /// See [`crate::OidcDesktop::authenticate_device`].
@@ -93,8 +124,8 @@ impl OidcDesktop {
     }
 
     /// See [`crate::OidcDesktop::revoke`].
-    pub fn revoke(&self, token: &str) -> Result<(), Error> {
-        self.rt.block_on(self.client.revoke(token, None))
+    pub fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
+        self.rt.block_on(self.client.revoke(token, hint))
     }
 
     /// See [`crate::OidcDesktop::interrupt`]; callable from any thread.
@@ -105,5 +136,38 @@ impl OidcDesktop {
     /// See [`crate::OidcDesktop::reset`].
     pub fn reset(&self) {
         self.rt.block_on(self.client.reset());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The names of the `pub fn`s (or, with `asynchronous`, the `pub async fn`s) declared in
+    /// `source`, in order.
+    fn public_fns(source: &str, asynchronous: bool) -> Vec<&str> {
+        let prefix = if asynchronous {
+            "pub async fn "
+        } else {
+            "pub fn "
+        };
+        source
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix(prefix))
+            .filter_map(|rest| rest.split(['(', '<']).next())
+            .collect()
+    }
+
+    /// Tidy rule: every async operation of the client has its blocking twin, so a program
+    /// without a runtime is never left without one.
+    #[test]
+    fn the_blocking_client_has_the_whole_async_surface() {
+        let async_ops = public_fns(include_str!("client.rs"), true);
+        let blocking = public_fns(include_str!("blocking.rs"), false);
+        assert!(async_ops.len() >= 15, "the parse found {async_ops:?}");
+        let missing: Vec<&&str> = async_ops.iter().filter(|n| !blocking.contains(n)).collect();
+        assert!(
+            missing.is_empty(),
+            "blocking::OidcDesktop lacks {missing:?} (async: {async_ops:?})"
+        );
+        assert!(blocking.contains(&"interrupt"));
     }
 }

@@ -226,6 +226,28 @@ fn blocking_wrapper_signs_in() {
     assert!(s.claims().unwrap().sub.is_some());
     let meta = b.get_discovery_metadata("/json/issuer").unwrap();
     assert_eq!(meta.as_deref(), Some(op.issuer().as_str()));
+    assert_eq!(b.discovery().unwrap().issuer(), op.issuer());
+    assert!(!b.signer_keys().unwrap().set().is_empty());
+    let mut s = s;
+    let before = s.access_token().unwrap().secret().to_owned();
+    b.refresh_session(&mut s).unwrap();
+    assert_ne!(s.access_token().unwrap().secret(), before, "refreshed");
+    let token = b.fresh_access_token(&mut s).unwrap();
+    assert_eq!(
+        Some(token.secret()),
+        s.access_token().map(oidc_core::AccessToken::secret)
+    );
+    // the hint reaches the provider
+    b.revoke(
+        s.refresh_token().unwrap().secret(),
+        Some(oidc_desktop::token::TokenTypeHint::RefreshToken),
+    )
+    .unwrap();
+    let rev = op.requests_to(Endpoint::Revocation);
+    assert_eq!(
+        rev.last().unwrap().param("token_type_hint"),
+        Some("refresh_token")
+    );
 }
 
 #[tokio::test]
