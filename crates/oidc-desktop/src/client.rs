@@ -23,6 +23,7 @@ use url::Url;
 
 use crate::browser::{BrowserLauncher, LaunchError, LaunchWatch, SystemBrowser};
 use crate::config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
+use crate::error::MismatchedClaim;
 use crate::events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents};
 use crate::paste::{Expected, PastedAddresses, check_pasted};
 use crate::{Error, Session};
@@ -1113,10 +1114,10 @@ impl OidcDesktop {
                 let v = self.validate_with_rotation(meta, t.secret(), &ctx).await?;
                 if let Some(f) = front {
                     if f.iss != v.claims.iss {
-                        return Err(Error::IdTokenMismatch("iss"));
+                        return Err(Error::IdTokenMismatch(MismatchedClaim::Iss));
                     }
                     if f.sub != v.claims.sub {
-                        return Err(Error::IdTokenMismatch("sub"));
+                        return Err(Error::IdTokenMismatch(MismatchedClaim::Sub));
                     }
                 }
                 Some(v)

@@ -5,6 +5,25 @@ use oidc_core::ErrorCode;
 
 use crate::browser::LaunchError;
 
+/// The claim on which the front- and back-channel ID tokens disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MismatchedClaim {
+    /// `iss`.
+    Iss,
+    /// `sub`.
+    Sub,
+}
+
+impl std::fmt::Display for MismatchedClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MismatchedClaim::Iss => "iss",
+            MismatchedClaim::Sub => "sub",
+        })
+    }
+}
+
 /// Everything that can stop a sign-in.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -67,7 +86,7 @@ pub enum Error {
     /// The front-channel and back-channel ID tokens disagree on `iss` or `sub`
     /// (OpenID Connect Core §3.3.2.12).
     #[error("the ID tokens from the authorization and token endpoints disagree on `{0}`")]
-    IdTokenMismatch(&'static str),
+    IdTokenMismatch(MismatchedClaim),
     /// The configuration is inconsistent.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
@@ -99,8 +118,8 @@ impl Error {
             Error::Loopback(e) | Error::RedirectTimeout { source: e, .. } => e.code(),
             Error::MissingIdToken => ErrorCode::InvalidIdToken,
             Error::ResponseModeMismatch { .. } => ErrorCode::AuthorizationError,
-            Error::IdTokenMismatch("iss") => ErrorCode::IssuerMismatch,
-            Error::IdTokenMismatch(_) => ErrorCode::VerificationFailed,
+            Error::IdTokenMismatch(MismatchedClaim::Iss) => ErrorCode::IssuerMismatch,
+            Error::IdTokenMismatch(MismatchedClaim::Sub) => ErrorCode::VerificationFailed,
             Error::Interrupted => ErrorCode::AuthorizationError,
             _ => return None,
         })
@@ -131,8 +150,8 @@ impl Error {
             Error::MissingEndpoint(_) => "missing_endpoint",
             Error::MissingIdToken => "missing_id_token",
             Error::ResponseModeMismatch { .. } => "invalid_authorization_response",
-            Error::IdTokenMismatch("iss") => "issuer_mismatch",
-            Error::IdTokenMismatch(_) => "subject_mismatch",
+            Error::IdTokenMismatch(MismatchedClaim::Iss) => "issuer_mismatch",
+            Error::IdTokenMismatch(MismatchedClaim::Sub) => "subject_mismatch",
             Error::Config(_) => "invalid_configuration",
             Error::Store(_) | Error::StoredSession(_) => "token_store",
             Error::Interrupted => "cancelled",

@@ -57,7 +57,7 @@ pub use browser::{
 };
 pub use client::{OidcDesktop, OidcDesktopBuilder};
 pub use config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
-pub use error::Error;
+pub use error::{Error, MismatchedClaim};
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
 pub use paste::PastedAddresses;
 pub use session::Session;
