@@ -55,7 +55,8 @@ impl CliEvents {
     }
 
     fn start_spinner(&self, message: &'static str) {
-        if !self.text || !std::io::stderr().is_terminal() {
+        // While an address may be pasted, the terminal line is the user's: no spinner on it.
+        if !self.text || self.paste || !std::io::stderr().is_terminal() {
             return;
         }
         if let Ok(mut s) = self.spinner.lock()
