@@ -33,6 +33,20 @@ pub(crate) struct GlobalArgs {
     /// Show tokens in text output and secrets in logs instead of masking them
     #[arg(long, global = true)]
     pub(crate) show_secrets: bool,
+    /// Take the options of this profile of the config file (the command line's own options
+    /// win over the profile's, the profile's over the environment's)
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "OIDC_DESKTOP_PROFILE",
+        value_name = "NAME"
+    )]
+    pub(crate) profile: Option<String>,
+    /// The config file [default: $XDG_CONFIG_HOME/oidc-desktop/config.toml or
+    /// ~/.config/oidc-desktop/config.toml]
+    #[arg(long, global = true, env = "OIDC_DESKTOP_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// The output formats.
@@ -67,6 +81,8 @@ pub(crate) enum Command {
     Logout(LogoutArgs),
     /// Revoke a token (RFC 7009)
     Revoke(RevokeArgs),
+    /// List the profiles of the config file
+    Profiles,
     /// A scripted browser for tests: follows redirects and forms from URL (no JavaScript)
     #[command(hide = true)]
     Agent(AgentArgs),

@@ -33,12 +33,14 @@ use crate::events::CliEvents;
 use crate::output::{CliError, Outcome};
 
 /// What every command needs to know about the invocation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     /// The output format.
     pub(crate) format: OutputFormat,
     /// `--show-secrets`.
     pub(crate) show_secrets: bool,
+    /// `--config`.
+    pub(crate) config: Option<std::path::PathBuf>,
 }
 
 impl Ctx {
@@ -72,7 +74,44 @@ pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError
         Command::Logout(a) => logout(&a, ctx).await,
         Command::Revoke(a) => revoke(&a, ctx).await,
         Command::Agent(a) => crate::agent::run(&a).await,
+        Command::Profiles => list_profiles(ctx),
     }
+}
+
+/// `profiles`: the profiles of the config file, with the provider and client of each.
+fn list_profiles(ctx: &Ctx) -> Result<Outcome, CliError> {
+    let path = ctx
+        .config
+        .clone()
+        .or_else(crate::profiles::default_path)
+        .ok_or_else(|| CliError::usage("no config file (set --config FILE)"))?;
+    let (file, profiles) = if path.exists() {
+        let file = crate::profiles::ConfigFile::load(&path)?;
+        let list: Vec<Value> = file
+            .profiles
+            .iter()
+            .map(|(name, entries)| {
+                let get = |k: &str| {
+                    entries
+                        .iter()
+                        .find(|e| e.key == k)
+                        .and_then(|e| e.value.as_str().map(str::to_owned))
+                };
+                json!({
+                    "name": name,
+                    "issuer": get("issuer").or_else(|| get("discovery_url")),
+                    "client_id": get("client_id"),
+                })
+            })
+            .collect();
+        (path, list)
+    } else {
+        (path, Vec::new())
+    };
+    Ok(Outcome::Json {
+        value: json!({ "config": file.display().to_string(), "profiles": profiles }),
+        title: format!("Profiles in {}:", file.display()),
+    })
 }
 
 /// Resolves when the user presses Ctrl-C (never, where signals cannot be watched).

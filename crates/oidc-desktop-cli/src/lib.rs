@@ -33,6 +33,7 @@ mod events;
 mod logging;
 mod output;
 mod params;
+mod profiles;
 mod secrets;
 
 use std::ffi::OsString;
@@ -52,12 +53,21 @@ pub fn main_entry() -> ExitCode {
         Ok(m) => m,
         Err(e) => return usage_exit(&e, hinted),
     };
+    // A profile adds its options to the command line, under the user's own.
+    let (matches, from_profile) = match with_profile(&args, matches) {
+        Ok(Ok(m)) => m,
+        Ok(Err(e)) => return usage_exit(&e, hinted),
+        Err(err) => {
+            output::print_error(&err, hinted);
+            return ExitCode::from(err.exit);
+        }
+    };
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return usage_exit(&e, hinted),
     };
     let format = cli.global.output.unwrap_or_else(default_format);
-    if let Err(err) = secrets::resolve(&mut cli, &matches) {
+    if let Err(err) = secrets::resolve(&mut cli, &matches, &from_profile) {
         output::print_error(&err, format);
         return ExitCode::from(err.exit);
     }
@@ -76,6 +86,7 @@ pub fn main_entry() -> ExitCode {
     let ctx = commands::Ctx {
         format,
         show_secrets: cli.global.show_secrets,
+        config: cli.global.config.clone(),
     };
     let result = runtime.block_on(commands::run(cli.command, &ctx));
     let code = match result {
@@ -95,6 +106,45 @@ pub fn main_entry() -> ExitCode {
     // keep-alive connection): the result is out.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+/// The command line with the selected profile's options added (and the ids they set), or
+/// the user's own when no profile is selected.
+#[allow(
+    clippy::type_complexity,
+    reason = "two error layers: the profile's (ours) and clap's re-parse"
+)]
+fn with_profile(
+    args: &[OsString],
+    matches: clap::ArgMatches,
+) -> Result<Result<(clap::ArgMatches, Vec<String>), clap::Error>, CliError> {
+    let Some(name) = matches.get_one::<String>("profile").cloned() else {
+        return Ok(Ok((matches, Vec::new())));
+    };
+    // The hidden agent is a browser stand-in, often launched by this very tool with the
+    // user's environment (OIDC_DESKTOP_PROFILE included): profiles are not for it.
+    let Some((sub, sub_matches)) = matches
+        .subcommand()
+        .filter(|(sub, _)| !matches!(*sub, "agent" | "profiles"))
+    else {
+        return Ok(Ok((matches, Vec::new())));
+    };
+    let path = matches
+        .get_one::<std::path::PathBuf>("config")
+        .cloned()
+        .or_else(profiles::default_path)
+        .ok_or_else(|| CliError::usage("--profile: no config file (set --config FILE)"))?;
+    let file = profiles::ConfigFile::load(&path)?;
+    let entries = file.profile(&name)?;
+    let (words, ids) =
+        profiles::injected_args(entries, &Cli::command(), sub, sub_matches, &file.path)?;
+    if words.is_empty() {
+        return Ok(Ok((matches, ids)));
+    }
+    let mut all: Vec<OsString> = args.to_vec();
+    let at = all.iter().position(|a| a == "--").unwrap_or(all.len());
+    all.splice(at..at, words);
+    Ok(Cli::command().try_get_matches_from(&all).map(|m| (m, ids)))
 }
 
 fn default_format() -> OutputFormat {

@@ -160,7 +160,7 @@ fn secrets_of(command: &mut Command) -> Vec<Secret<'_>> {
             });
             v
         }
-        Command::Demo(_) | Command::Agent(_) => Vec::new(),
+        Command::Demo(_) | Command::Agent(_) | Command::Profiles => Vec::new(),
     }
 }
 
@@ -181,7 +181,11 @@ fn read_stdin(flag: &str) -> Result<String, CliError> {
 
 /// Replaces `-` values by standard input (one option at most may use it) and warns, on
 /// stderr, about each secret typed as an argument.
-pub(crate) fn resolve(cli: &mut Cli, matches: &ArgMatches) -> Result<(), CliError> {
+pub(crate) fn resolve(
+    cli: &mut Cli,
+    matches: &ArgMatches,
+    from_profile: &[String],
+) -> Result<(), CliError> {
     let Some((_, sub)) = matches.subcommand() else {
         return Ok(());
     };
@@ -199,7 +203,9 @@ pub(crate) fn resolve(cli: &mut Cli, matches: &ArgMatches) -> Result<(), CliErro
             }
             from_stdin = Some(s.flag);
             s.value.set(read_stdin(s.flag)?);
-        } else if sub.value_source(s.id) == Some(ValueSource::CommandLine) {
+        } else if sub.value_source(s.id) == Some(ValueSource::CommandLine)
+            && !from_profile.iter().any(|id| id == s.id)
+        {
             eprintln!(
                 "warning: {} on the command line is visible to other local users (ps, /proc) and is kept in the shell's history; use {} instead",
                 s.flag, s.instead

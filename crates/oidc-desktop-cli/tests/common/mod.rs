@@ -122,7 +122,10 @@ pub(crate) fn command(args: &[&str], cache_home: &Path) -> Command {
         .env_remove("OIDC_DESKTOP_PROXY")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
+        .env_remove("OIDC_DESKTOP_PROFILE")
+        .env_remove("OIDC_DESKTOP_CONFIG")
         .env("XDG_CACHE_HOME", cache_home)
+        .env("XDG_CONFIG_HOME", cache_home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
