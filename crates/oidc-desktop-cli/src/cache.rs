@@ -23,6 +23,17 @@ pub(crate) fn normalised_scope(scope: &str) -> String {
         .to_string()
 }
 
+/// The key of an entry: issuer, client, scope and, for a second user of the same client
+/// (work and personal), the account's label.
+fn entry_key(issuer: &str, client_id: &str, scope: &str, account: Option<&str>) -> String {
+    let scope = normalised_scope(scope);
+    match account {
+        // The label cannot collide with a scope: scopes have no newline.
+        Some(a) => store_key(issuer, client_id, &format!("{scope}\naccount={a}")),
+        None => store_key(issuer, client_id, &scope),
+    }
+}
+
 impl Cache {
     /// The entry for `issuer`, `client_id` and `scope` in `dir` (default: the user's cache
     /// directory).
@@ -31,6 +42,7 @@ impl Cache {
         issuer: &str,
         client_id: &str,
         scope: &str,
+        account: Option<&str>,
     ) -> Result<Self, CliError> {
         let dir: PathBuf = match dir {
             Some(d) => d.to_owned(),
@@ -40,7 +52,7 @@ impl Cache {
         };
         Ok(Self {
             store: FileStore::new(dir),
-            key: store_key(issuer, client_id, &normalised_scope(scope)),
+            key: entry_key(issuer, client_id, scope, account),
             issuer: issuer.to_owned(),
             client_id: client_id.to_owned(),
         })

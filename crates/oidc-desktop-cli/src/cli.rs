@@ -83,6 +83,9 @@ pub(crate) enum Command {
     Revoke(RevokeArgs),
     /// List the profiles of the config file
     Profiles,
+    /// Print a valid access token (or ID token) and nothing else: cached, refreshed, or
+    /// signed in for as needed (`curl -H "Authorization: Bearer $(oidc-desktop token -p work)"`)
+    Token(TokenArgs),
     /// A scripted browser for tests: follows redirects and forms from URL (no JavaScript)
     #[command(hide = true)]
     Agent(AgentArgs),
@@ -288,6 +291,10 @@ pub(crate) struct CacheArgs {
     /// The cache directory [default: $XDG_CACHE_HOME/oidc-desktop or ~/.cache/oidc-desktop]
     #[arg(long, env = "OIDC_DESKTOP_CACHE_DIR", value_name = "DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// A label for one of several users of the same issuer and client (work, personal);
+    /// each is cached apart [default: the --login-hint, if any]
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) account: Option<String>,
 }
 
 /// `demo`.
@@ -375,6 +382,16 @@ pub(crate) enum DisplayArg {
     Touch,
     /// A feature phone.
     Wap,
+}
+
+/// `token`: the options of `login` (the cache is always on).
+#[derive(Debug, Args)]
+pub(crate) struct TokenArgs {
+    #[command(flatten)]
+    pub(crate) login: LoginArgs,
+    /// Print the ID token instead of the access token
+    #[arg(long)]
+    pub(crate) id_token: bool,
 }
 
 /// `--grant`.
@@ -493,6 +510,9 @@ pub(crate) struct LogoutArgs {
     /// The cache directory [default: $XDG_CACHE_HOME/oidc-desktop or ~/.cache/oidc-desktop]
     #[arg(long, env = "OIDC_DESKTOP_CACHE_DIR", value_name = "DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// The account whose cached session to forget (see `login --account`)
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) account: Option<String>,
     /// Also revoke the cached refresh and access tokens at the provider (RFC 7009)
     #[arg(long)]
     pub(crate) revoke: bool,

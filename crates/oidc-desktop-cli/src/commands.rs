@@ -75,7 +75,30 @@ pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError
         Command::Revoke(a) => revoke(&a, ctx).await,
         Command::Agent(a) => crate::agent::run(&a).await,
         Command::Profiles => list_profiles(ctx),
+        Command::Token(a) => token(a, ctx).await,
     }
+}
+
+/// `token`: `login` with the cache on, printing only the token.
+async fn token(mut a: crate::cli::TokenArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
+    a.login.cache.cache = true;
+    let outcome = login(&a.login, ctx).await?;
+    let Outcome::Session { session, .. } = outcome else {
+        return Err(CliError::other("internal", "login produced no session"));
+    };
+    let value = if a.id_token {
+        session.id_token().map(|t| t.secret().to_owned())
+    } else {
+        session.access_token().map(|t| t.secret().to_owned())
+    };
+    value.map(Outcome::Raw).ok_or_else(|| {
+        let which = if a.id_token {
+            "an ID token"
+        } else {
+            "an access token"
+        };
+        CliError::other("missing_token", format!("the session has no {which}"))
+    })
 }
 
 /// `profiles`: the profiles of the config file, with the provider and client of each.
@@ -381,6 +404,9 @@ fn open_cache(
         client.issuer().as_str(),
         &client.config().client_id,
         &p.scope,
+        args.account
+            .as_deref()
+            .or(client.config().login_hint.as_deref()),
     )
     .map(Some)
 }
@@ -737,6 +763,7 @@ async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         client.issuer().as_str(),
         &client.config().client_id,
         &a.provider.scope,
+        a.account.as_deref(),
     )?;
     let cached = cache.load();
     // The local sign-out happens whatever the provider says.

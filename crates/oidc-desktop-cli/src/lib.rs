@@ -66,7 +66,12 @@ pub fn main_entry() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_exit(&e, hinted),
     };
-    let format = cli.global.output.unwrap_or_else(default_format);
+    // `token` prints the token alone; everything else (errors included) goes to stderr.
+    let format = if matches!(cli.command, cli::Command::Token(_)) {
+        OutputFormat::Text
+    } else {
+        cli.global.output.unwrap_or_else(default_format)
+    };
     if let Err(err) = secrets::resolve(&mut cli, &matches, &from_profile) {
         output::print_error(&err, format);
         return ExitCode::from(err.exit);

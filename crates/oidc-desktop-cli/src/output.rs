@@ -144,6 +144,8 @@ pub(crate) enum Outcome {
         /// The one-line summary of text mode.
         headline: String,
     },
+    /// One value printed alone on stdout whatever the format (`token`).
+    Raw(String),
     /// Any other result: one JSON object, and a title for text mode.
     Json {
         /// The object printed in JSON mode.
@@ -342,6 +344,7 @@ pub(crate) fn print_outcome(outcome: &Outcome, ctx: &Ctx) -> Result<(), CliError
             headline,
             ctx.show_secrets,
         )),
+        (Outcome::Raw(v), _) => write_stdout(&format!("{v}\n")),
         (Outcome::Json { value, .. }, OutputFormat::Json | OutputFormat::ExecCredential) => {
             write_stdout(&format!("{value}\n"))
         }

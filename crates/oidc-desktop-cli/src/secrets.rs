@@ -86,6 +86,17 @@ fn provider_secrets(p: &mut crate::cli::ProviderArgs) -> Vec<Secret<'_>> {
 /// The secret-bearing options of `command`.
 fn secrets_of(command: &mut Command) -> Vec<Secret<'_>> {
     match command {
+        Command::Token(t) => {
+            let a = &mut t.login;
+            let mut v = provider_secrets(&mut a.provider);
+            v.push(Secret {
+                id: "id_token_hint",
+                flag: "--id-token-hint",
+                instead: "`--id-token-hint -` to read it from standard input",
+                value: (&mut a.id_token_hint).into(),
+            });
+            v
+        }
         Command::Login(a) => {
             let mut v = provider_secrets(&mut a.provider);
             v.push(Secret {

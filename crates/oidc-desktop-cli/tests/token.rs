@@ -1,0 +1,137 @@
+//! `oidc-desktop token`: the token alone on stdout, from the cache, refreshed, or signed in
+//! for; and two accounts of one issuer and client kept apart.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TempDir, agent_command, run_in};
+use oidc_testop::{Endpoint, OpConfig, TestOp};
+
+fn token(op: &TestOp, cache: &TempDir, extra: &[&str]) -> common::Run {
+    let issuer = op.issuer();
+    let agent = agent_command();
+    let mut a = vec![
+        "token",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "test-client",
+        "--browser-command",
+        &agent,
+    ];
+    a.extend(extra);
+    run_in(&a, cache.path())
+}
+
+#[test]
+fn token_prints_only_the_token_and_reuses_or_refreshes_the_cache() {
+    let op = TestOp::start_in_background(OpConfig::default()).unwrap();
+    let cache = TempDir::new("token");
+    let r = token(&op, &cache, &[]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    let first = r.stdout.trim_end().to_owned();
+    assert_eq!(
+        r.stdout,
+        format!("{first}\n"),
+        "nothing but the token on stdout"
+    );
+    assert!(!first.is_empty() && !first.contains(' ') && !first.contains('{'));
+    assert_eq!(op.requests_to(Endpoint::Authorization).len(), 1);
+    // Again: from the cache, no sign-in, no refresh.
+    let again = token(&op, &cache, &[]);
+    assert_eq!(again.stdout.trim_end(), first);
+    assert_eq!(op.requests_to(Endpoint::Authorization).len(), 1);
+    assert_eq!(op.requests_to(Endpoint::Token).len(), 1);
+    // The ID token instead.
+    let id = token(&op, &cache, &["--id-token"]);
+    assert_eq!(id.stdout.trim_end().split('.').count(), 3, "{}", id.stdout);
+    // An error goes to stderr only, with the documented exit status.
+    let r = run_in(
+        &[
+            "token",
+            "--issuer",
+            &format!("{}/nowhere", op.issuer()),
+            "--client-id",
+            "x",
+        ],
+        cache.path(),
+    );
+    assert_eq!(r.status, Some(1));
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("[900]"), "{}", r.stderr);
+}
+
+#[test]
+fn token_refreshes_a_stale_cached_token() {
+    // Access tokens that live 30 s: under the reuse margin, so each call must refresh.
+    let mut config = OpConfig::default();
+    config.access_token_lifetime = Duration::from_secs(30);
+    let op = TestOp::start_in_background(config).unwrap();
+    let cache = TempDir::new("token-stale");
+    let first = token(&op, &cache, &[]).stdout;
+    let second = token(&op, &cache, &[]).stdout;
+    assert_ne!(first, second, "a fresh token");
+    assert_eq!(
+        op.requests_to(Endpoint::Authorization).len(),
+        1,
+        "no second sign-in"
+    );
+    let grants: Vec<String> = op
+        .requests_to(Endpoint::Token)
+        .iter()
+        .map(|r| r.param("grant_type").unwrap().to_owned())
+        .collect();
+    assert_eq!(grants, ["authorization_code", "refresh_token"]);
+}
+
+#[test]
+fn two_accounts_of_one_client_are_cached_apart() {
+    let op = TestOp::start_in_background(OpConfig::default()).unwrap();
+    let cache = TempDir::new("accounts");
+    let work = token(&op, &cache, &["--account", "work"]).stdout;
+    let personal = token(&op, &cache, &["--account", "personal"]).stdout;
+    assert_ne!(work, personal);
+    assert_eq!(
+        op.requests_to(Endpoint::Authorization).len(),
+        2,
+        "one sign-in each"
+    );
+    assert_eq!(token(&op, &cache, &["--account", "work"]).stdout, work);
+    assert_eq!(
+        token(&op, &cache, &["--account", "personal"]).stdout,
+        personal
+    );
+    // Signing one account out leaves the other.
+    let issuer = op.issuer();
+    let v = run_in(
+        &[
+            "logout",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "test-client",
+            "--account",
+            "work",
+        ],
+        cache.path(),
+    )
+    .ok();
+    assert_eq!(v["cache_cleared"], true);
+    assert_eq!(
+        token(&op, &cache, &["--account", "personal"]).stdout,
+        personal
+    );
+    assert_eq!(op.requests_to(Endpoint::Authorization).len(), 2);
+    assert_eq!(token(&op, &cache, &["--account", "work"]).status, Some(0));
+    assert_eq!(
+        op.requests_to(Endpoint::Authorization).len(),
+        3,
+        "work signs in again"
+    );
+}
