@@ -83,6 +83,10 @@ pub(crate) enum Command {
     Revoke(RevokeArgs),
     /// List the profiles of the config file
     Profiles,
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `oidc-desktop man > oidc-desktop.1`
+    Man,
     /// Print a valid access token (or ID token) and nothing else: cached, refreshed, or
     /// signed in for as needed (`curl -H "Authorization: Bearer $(oidc-desktop token -p work)"`)
     Token(TokenArgs),
@@ -382,6 +386,14 @@ pub(crate) enum DisplayArg {
     Touch,
     /// A feature phone.
     Wap,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// `token`: the options of `login` (the cache is always on).

@@ -76,6 +76,31 @@ pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError
         Command::Agent(a) => crate::agent::run(&a).await,
         Command::Profiles => list_profiles(ctx),
         Command::Token(a) => token(a, ctx).await,
+        Command::Completions(a) => {
+            use clap::CommandFactory as _;
+            let mut out = Vec::new();
+            clap_complete::generate(
+                a.shell,
+                &mut crate::cli::Cli::command(),
+                "oidc-desktop",
+                &mut out,
+            );
+            Ok(Outcome::Raw(
+                String::from_utf8_lossy(&out).trim_end().to_owned(),
+            ))
+        }
+        Command::Man => {
+            use clap::CommandFactory as _;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(crate::cli::Cli::command())
+                .render(&mut out)
+                .map_err(|e| {
+                    CliError::other("man", format!("cannot render the manual page: {e}"))
+                })?;
+            Ok(Outcome::Raw(
+                String::from_utf8_lossy(&out).trim_end().to_owned(),
+            ))
+        }
     }
 }
 

@@ -67,7 +67,10 @@ pub fn main_entry() -> ExitCode {
         Err(e) => return usage_exit(&e, hinted),
     };
     // `token` prints the token alone; everything else (errors included) goes to stderr.
-    let format = if matches!(cli.command, cli::Command::Token(_)) {
+    let format = if matches!(
+        cli.command,
+        cli::Command::Token(_) | cli::Command::Completions(_) | cli::Command::Man
+    ) {
         OutputFormat::Text
     } else {
         cli.global.output.unwrap_or_else(default_format)
@@ -130,7 +133,7 @@ fn with_profile(
     // user's environment (OIDC_DESKTOP_PROFILE included): profiles are not for it.
     let Some((sub, sub_matches)) = matches
         .subcommand()
-        .filter(|(sub, _)| !matches!(*sub, "agent" | "profiles"))
+        .filter(|(sub, _)| !matches!(*sub, "agent" | "profiles" | "completions" | "man"))
     else {
         return Ok(Ok((matches, Vec::new())));
     };

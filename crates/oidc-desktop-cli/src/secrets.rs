@@ -171,7 +171,11 @@ fn secrets_of(command: &mut Command) -> Vec<Secret<'_>> {
             });
             v
         }
-        Command::Demo(_) | Command::Agent(_) | Command::Profiles => Vec::new(),
+        Command::Demo(_)
+        | Command::Agent(_)
+        | Command::Profiles
+        | Command::Completions(_)
+        | Command::Man => Vec::new(),
     }
 }
 
