@@ -83,6 +83,9 @@ pub(crate) enum Command {
     Revoke(RevokeArgs),
     /// List the profiles of the config file
     Profiles,
+    /// Who is signed in (from the token cache, without asking the provider), where the
+    /// session is stored and when its tokens expire; no secrets
+    Status(StatusArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `oidc-desktop man > oidc-desktop.1`
@@ -386,6 +389,22 @@ pub(crate) enum DisplayArg {
     Touch,
     /// A feature phone.
     Wap,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The issuer identifier
+    #[arg(long, env = "OIDC_ISSUER")]
+    pub(crate) issuer: Option<String>,
+    /// The client id
+    #[arg(long, env = "OIDC_CLIENT_ID")]
+    pub(crate) client_id: Option<String>,
+    /// The scope the session was cached under
+    #[arg(long, default_value = "openid")]
+    pub(crate) scope: String,
+    #[command(flatten)]
+    pub(crate) cache: CacheArgs,
 }
 
 /// `completions`.

@@ -76,6 +76,7 @@ pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError
         Command::Agent(a) => crate::agent::run(&a).await,
         Command::Profiles => list_profiles(ctx),
         Command::Token(a) => token(a, ctx).await,
+        Command::Status(a) => status(&a),
         Command::Completions(a) => {
             use clap::CommandFactory as _;
             let mut out = Vec::new();
@@ -102,6 +103,54 @@ pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError
             ))
         }
     }
+}
+
+/// `status`: the cached session of an issuer, client, scope and account, described without
+/// its secrets and without a request.
+fn status(a: &crate::cli::StatusArgs) -> Result<Outcome, CliError> {
+    let (Some(issuer), Some(client_id)) = (&a.issuer, &a.client_id) else {
+        return Err(CliError::usage(
+            "status needs --issuer and --client-id (or a --profile that has them)",
+        ));
+    };
+    let cache = Cache::open(
+        a.cache.cache_dir.as_deref(),
+        issuer,
+        client_id,
+        &a.scope,
+        a.cache.account.as_deref(),
+    )?;
+    let now = now_unix();
+    let mut v = json!({
+        "signed_in": false,
+        "issuer": issuer,
+        "client_id": client_id,
+        "account": a.cache.account,
+        "stored_in": cache.path().display().to_string(),
+    });
+    let title = match cache.load() {
+        None => "Not signed in (no cached session).".to_owned(),
+        Some(s) => {
+            let user = s.user();
+            let id_exp = s.claims().and_then(|c| c.exp);
+            v["signed_in"] = json!(true);
+            v["subject"] = json!(s.claims().and_then(|c| c.sub.clone()));
+            v["email"] = json!(user.email);
+            v["name"] = json!(user.name);
+            v["scope"] = json!(s.scope());
+            v["access_token_expires_at"] = json!(s.expires_at());
+            v["access_token_valid"] =
+                json!(s.access_token().is_some() && s.expires_at().is_none_or(|e| e > now));
+            v["id_token_expires_at"] = json!(id_exp);
+            v["refresh_token"] = json!(s.refresh_token().is_some());
+            let who = user
+                .email
+                .or(user.name)
+                .or_else(|| s.claims().and_then(|c| c.sub.clone()));
+            format!("Signed in as {}:", who.unwrap_or_default())
+        }
+    };
+    Ok(Outcome::Json { value: v, title })
 }
 
 /// `token`: `login` with the cache on, printing only the token.

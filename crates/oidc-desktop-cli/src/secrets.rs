@@ -174,6 +174,7 @@ fn secrets_of(command: &mut Command) -> Vec<Secret<'_>> {
         Command::Demo(_)
         | Command::Agent(_)
         | Command::Profiles
+        | Command::Status(_)
         | Command::Completions(_)
         | Command::Man => Vec::new(),
     }

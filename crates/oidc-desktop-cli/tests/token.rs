@@ -135,3 +135,36 @@ fn two_accounts_of_one_client_are_cached_apart() {
         "work signs in again"
     );
 }
+
+#[test]
+fn status_describes_the_cached_session_without_its_secrets() {
+    let op = TestOp::start_in_background(OpConfig::default()).unwrap();
+    let cache = TempDir::new("status");
+    let issuer = op.issuer();
+    let status = || {
+        run_in(
+            &["status", "--issuer", &issuer, "--client-id", "test-client"],
+            cache.path(),
+        )
+    };
+    let before = status().ok();
+    assert_eq!(before["signed_in"], false);
+    let at = token(&op, &cache, &[]).stdout.trim_end().to_owned();
+    let r = status();
+    let v = r.ok();
+    assert_eq!(v["signed_in"], true);
+    assert_eq!(v["subject"], "248289761001");
+    assert_eq!(v["access_token_valid"], true);
+    assert_eq!(v["refresh_token"], true);
+    assert!(v["access_token_expires_at"].as_i64().unwrap() > 1_700_000_000);
+    assert!(
+        std::path::Path::new(v["stored_in"].as_str().unwrap()).exists(),
+        "{v}"
+    );
+    assert!(!r.stdout.contains(&at), "no token in the status");
+    assert_eq!(
+        op.requests_to(Endpoint::Token).len(),
+        1,
+        "status asks the provider nothing"
+    );
+}
