@@ -109,6 +109,10 @@ pub(crate) struct ProviderArgs {
     /// (/.well-known/oauth-authorization-server[/path])
     #[arg(long, env = "OIDC_DISCOVERY_URL")]
     pub(crate) discovery_url: Option<String>,
+    /// A well-known provider whose quirks to follow (docs/PROVIDERS.md); google, entra and
+    /// apple also supply the issuer
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub(crate) provider: Option<PresetArg>,
     /// The client id registered at the provider
     #[arg(long, env = "OIDC_CLIENT_ID")]
     pub(crate) client_id: Option<String>,
@@ -203,6 +207,25 @@ pub(crate) struct ProviderArgs {
     /// 0x04 exp, 0x08 signature, 0x10 iat, 0x20 nbf, 0x40 nonce). Dangerous.
     #[arg(long, value_name = "FLAGS", value_parser = parse_flags)]
     pub(crate) verification_flags: Option<u32>,
+}
+
+/// `--provider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PresetArg {
+    /// Google.
+    Google,
+    /// Microsoft Entra ID (multi-tenant issuer template).
+    Entra,
+    /// Okta.
+    Okta,
+    /// Auth0.
+    Auth0,
+    /// Keycloak.
+    Keycloak,
+    /// Dex.
+    Dex,
+    /// Sign in with Apple.
+    Apple,
 }
 
 /// `--par`.

@@ -293,15 +293,40 @@ fn transport(p: &ProviderArgs, ctx: &Ctx) -> Result<ReqwestClientBuilder, CliErr
 
 /// A builder for the provider and client of `p`, with every validation setting applied.
 fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktopBuilder, CliError> {
-    let mut b = match (&p.issuer, &p.discovery_url) {
-        (Some(i), None) => OidcDesktop::builder(i),
-        (None, Some(d)) => OidcDesktop::from_discovery_url(d),
+    let preset = p.provider.map(|a| {
+        // The value names are the presets' names.
+        let name = clap::ValueEnum::to_possible_value(&a)
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
+        oidc_desktop::ProviderPreset::from_name(&name)
+    });
+    let preset = match preset {
+        Some(Some(p)) => Some(p),
+        Some(None) => return Err(CliError::usage("--provider: unknown preset")),
+        None => None,
+    };
+    let mut b = match (
+        &p.issuer,
+        &p.discovery_url,
+        preset.and_then(|p| p.default_issuer()),
+    ) {
+        (Some(i), None, _) => OidcDesktop::builder(i),
+        (None, Some(d), _) => OidcDesktop::from_discovery_url(d),
+        (None, None, Some(i)) => OidcDesktop::builder(i),
         _ => {
-            return Err(CliError::usage(
-                "the provider is missing: pass --issuer URL or --discovery-url URL",
-            ));
+            return Err(CliError::usage(match preset {
+                Some(p) => format!(
+                    "--provider {p} has no issuer of its own (it is per organisation or tenant): pass --issuer URL"
+                ),
+                None => {
+                    "the provider is missing: pass --issuer URL or --discovery-url URL".to_owned()
+                }
+            }));
         }
     };
+    if let Some(preset) = preset {
+        b = b.preset(preset);
+    }
     if p.allow_http_localhost {
         b = b.allow_http_localhost_issuer();
     }

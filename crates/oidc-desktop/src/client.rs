@@ -26,6 +26,7 @@ use crate::config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 use crate::error::MismatchedClaim;
 use crate::events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents};
 use crate::paste::{Expected, PastedAddresses, check_pasted};
+use crate::presets::ProviderPreset;
 use crate::{Error, Session};
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
@@ -49,9 +50,19 @@ pub struct OidcDesktopBuilder {
     metadata_source: MetadataSource,
     /// The issuer or metadata URL as given, for [`Self::allow_http_localhost_issuer`].
     issuer_text: Option<(String, bool)>,
+    preset: Option<ProviderPreset>,
 }
 
 impl OidcDesktopBuilder {
+    /// Follows a well-known provider's quirks (see [`ProviderPreset`]): its discovery
+    /// workarounds, and at [`Self::build`] what it needs for refresh tokens and the response
+    /// mode it requires, where the configuration did not say otherwise.
+    #[must_use]
+    pub fn preset(mut self, preset: ProviderPreset) -> Self {
+        self.preset = Some(preset);
+        self
+    }
+
     /// Accepts an `http://localhost` issuer (and metadata URL). `localhost` is a name the
     /// system's resolver may send anywhere, not a loopback address (RFC 8252 §8.3), so an
     /// `http` issuer must otherwise be `127.0.0.1` or `[::1]`: use this only for a provider
@@ -187,7 +198,18 @@ impl OidcDesktopBuilder {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<OidcDesktop, Error> {
+    pub fn build(mut self) -> Result<OidcDesktop, Error> {
+        if let Some(p) = self.preset {
+            p.apply(&mut self.config);
+            if p.quirks().microsoft_multi_tenant_issuer {
+                self.quirks = self.quirks.microsoft_multi_tenant_issuer(true);
+            }
+            if p.needs_client_secret() && self.config.client_secret.is_none() {
+                return Err(Error::Config(
+                    "this provider's desktop clients must send their client secret (it is not confidential, but the token endpoint requires it)",
+                ));
+            }
+        }
         let issuer = self.issuer?;
         if self.config.client_id.is_empty() {
             return Err(Error::Config("a client id is required"));
@@ -368,6 +390,7 @@ impl OidcDesktop {
             provider: None,
             metadata_source: MetadataSource::default(),
             issuer_text: None,
+            preset: None,
         }
     }
 

@@ -45,6 +45,7 @@ mod config;
 mod error;
 mod events;
 mod paste;
+mod presets;
 mod session;
 mod store;
 
@@ -60,6 +61,7 @@ pub use config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 pub use error::{Error, MismatchedClaim};
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
 pub use paste::PastedAddresses;
+pub use presets::ProviderPreset;
 pub use session::Session;
 pub use store::{FileStore, MemoryStore, TokenStore, store_key};
 

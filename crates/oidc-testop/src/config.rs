@@ -273,6 +273,11 @@ pub struct OpConfig {
     pub code_lifetime: Duration,
     /// Device code lifetime (default ten minutes).
     pub device_code_lifetime: Duration,
+    /// Behave as Microsoft Entra's multi-tenant endpoint for this tenant id: discovery at
+    /// `…/common/v2.0` names the issuer `…/{tenantid}/v2.0`, ID tokens carry `tid` and the
+    /// tenant's issuer `…/<tid>/v2.0`, and no RFC 9207 `iss` parameter is sent (see
+    /// [`Self::microsoft_tenant`]).
+    pub microsoft_tenant: Option<String>,
     /// Faults active from the start (change them at run time through the handle).
     pub faults: Vec<Fault>,
     /// The provider's clock (system time by default).
@@ -309,6 +314,7 @@ impl Default for OpConfig {
             id_token_lifetime: Duration::from_secs(600),
             code_lifetime: Duration::from_secs(60),
             device_code_lifetime: Duration::from_secs(600),
+            microsoft_tenant: None,
             faults: Vec::new(),
             clock: Arc::new(SystemClock),
         }
@@ -349,6 +355,16 @@ impl OpConfig {
     #[must_use]
     pub fn issuer_path(mut self, path: impl Into<String>) -> Self {
         self.issuer_path = path.into();
+        self
+    }
+
+    /// Microsoft Entra's multi-tenant shape for tenant `tid` (issuer path `/common/v2.0`; see
+    /// [`Self::microsoft_tenant`](field@Self::microsoft_tenant)).
+    #[must_use]
+    pub fn microsoft_tenant(mut self, tid: impl Into<String>) -> Self {
+        self.microsoft_tenant = Some(tid.into());
+        self.issuer_path = "/common/v2.0".into();
+        self.iss_parameter = false;
         self
     }
 

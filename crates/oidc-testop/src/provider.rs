@@ -391,6 +391,8 @@ pub(crate) struct Provider {
     pub(crate) jwks_path: String,
     require_pkce: bool,
     iss_parameter: bool,
+    /// Entra's multi-tenant shape: the tenant id (`OpConfig::microsoft_tenant`).
+    tenant: Option<String>,
     always_issue_refresh_token: bool,
     access_token_lifetime: i64,
     id_token_lifetime: i64,
@@ -446,6 +448,7 @@ impl Provider {
             jwks_path,
             require_pkce: config.require_pkce,
             iss_parameter: config.iss_parameter,
+            tenant: config.microsoft_tenant.clone(),
             always_issue_refresh_token: config.always_issue_refresh_token,
             access_token_lifetime: secs(config.access_token_lifetime),
             id_token_lifetime: secs(config.id_token_lifetime),
@@ -654,9 +657,20 @@ impl Provider {
 
     // ----- discovery and keys -----
 
+    /// The `iss` of the tokens: the issuer, or in Entra's multi-tenant shape the tenant's
+    /// own issuer (`…/<tid>/v2.0`).
+    fn token_issuer(&self) -> String {
+        match &self.tenant {
+            Some(tid) => self.issuer.replacen("/common/", &format!("/{tid}/"), 1),
+            None => self.issuer.clone(),
+        }
+    }
+
     fn discovery(&self) -> Value {
         let issuer = if self.has(&Fault::DiscoveryIssuerMismatch) {
             format!("{}/other-issuer", self.issuer)
+        } else if self.tenant.is_some() {
+            self.issuer.replacen("/common/", "/{tenantid}/", 1)
         } else {
             self.issuer.clone()
         };
@@ -789,7 +803,10 @@ impl Provider {
         if input.access_token.is_none() {
             c = self.scoped_claims(input.sub, input.scope);
         }
-        c.insert("iss".into(), self.issuer.clone().into());
+        c.insert("iss".into(), self.token_issuer().into());
+        if let Some(tid) = &self.tenant {
+            c.insert("tid".into(), tid.clone().into());
+        }
         c.insert("sub".into(), input.sub.into());
         c.insert("aud".into(), input.client.client_id.clone().into());
         c.insert("exp".into(), (now + self.id_token_lifetime).into());
@@ -1706,7 +1723,7 @@ impl Provider {
         match alg {
             None => Reply::json(200, &Value::Object(claims)),
             Some(alg) => {
-                claims.insert("iss".into(), self.issuer.clone().into());
+                claims.insert("iss".into(), self.token_issuer().into());
                 claims.insert("aud".into(), client_id.into());
                 match self.sign(alg, &client, &Value::Object(claims), true) {
                     Ok(jwt) => Reply::new(200, "application/jwt", jwt.into_bytes()),
