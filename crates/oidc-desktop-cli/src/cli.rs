@@ -426,6 +426,10 @@ pub(crate) struct StatusArgs {
     /// The scope the session was cached under
     #[arg(long, default_value = "openid")]
     pub(crate) scope: String,
+    /// The login hint the session was signed in with, which names its account when no
+    /// --account is given (as for `login`)
+    #[arg(long, value_name = "HINT")]
+    pub(crate) login_hint: Option<String>,
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
 }
@@ -567,6 +571,10 @@ pub(crate) struct LogoutArgs {
     /// The account whose cached session to forget (see `login --account`)
     #[arg(long, value_name = "LABEL")]
     pub(crate) account: Option<String>,
+    /// The login hint the session was signed in with, which names its account when no
+    /// --account is given (as for `login`)
+    #[arg(long, value_name = "HINT")]
+    pub(crate) login_hint: Option<String>,
     /// Also revoke the cached refresh and access tokens at the provider (RFC 7009)
     #[arg(long)]
     pub(crate) revoke: bool,

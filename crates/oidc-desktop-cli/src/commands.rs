@@ -118,14 +118,14 @@ fn status(a: &crate::cli::StatusArgs) -> Result<Outcome, CliError> {
         issuer,
         client_id,
         &a.scope,
-        a.cache.account.as_deref(),
+        a.cache.account.as_deref().or(a.login_hint.as_deref()),
     )?;
     let now = now_unix();
     let mut v = json!({
         "signed_in": false,
         "issuer": issuer,
         "client_id": client_id,
-        "account": a.cache.account,
+        "account": a.cache.account.as_deref().or(a.login_hint.as_deref()),
         "stored_in": cache.path().display().to_string(),
     });
     let title = match cache.load() {
@@ -308,7 +308,7 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
     let mut b = match (
         &p.issuer,
         &p.discovery_url,
-        preset.and_then(|p| p.default_issuer()),
+        preset.and_then(oidc_desktop::ProviderPreset::default_issuer),
     ) {
         (Some(i), None, _) => OidcDesktop::builder(i),
         (None, Some(d), _) => OidcDesktop::from_discovery_url(d),
@@ -862,7 +862,7 @@ async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         client.issuer().as_str(),
         &client.config().client_id,
         &a.provider.scope,
-        a.account.as_deref(),
+        a.account.as_deref().or(a.login_hint.as_deref()),
     )?;
     let cached = cache.load();
     // The local sign-out happens whatever the provider says.

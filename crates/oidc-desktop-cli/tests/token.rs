@@ -168,3 +168,47 @@ fn status_describes_the_cached_session_without_its_secrets() {
         "status asks the provider nothing"
     );
 }
+
+#[test]
+fn a_login_hint_names_the_account_for_login_status_and_logout() {
+    let op = TestOp::start_in_background(OpConfig::default()).unwrap();
+    let cache = TempDir::new("hint-account");
+    let issuer = op.issuer();
+    let hinted = token(&op, &cache, &["--login-hint", "jane@work.example"]).stdout;
+    let plain = token(&op, &cache, &[]).stdout;
+    assert_ne!(hinted, plain, "a hinted sign-in is an account of its own");
+    let v = run_in(
+        &[
+            "status",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "test-client",
+            "--login-hint",
+            "jane@work.example",
+        ],
+        cache.path(),
+    )
+    .ok();
+    assert_eq!(v["signed_in"], true);
+    assert_eq!(v["account"], "jane@work.example");
+    let v = run_in(
+        &[
+            "logout",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "test-client",
+            "--login-hint",
+            "jane@work.example",
+        ],
+        cache.path(),
+    )
+    .ok();
+    assert_eq!(v["cache_cleared"], true);
+    assert_eq!(
+        token(&op, &cache, &[]).stdout,
+        plain,
+        "the other session stays"
+    );
+}
