@@ -113,6 +113,20 @@ impl Algorithm {
         self.family() == Family::Hmac
     }
 
+    /// The shortest key RFC 7518 §3.2 allows for an HMAC algorithm, in bytes: the hash
+    /// output size (32 for HS256, 48 for HS384, 64 for HS512). `None` for the others.
+    ///
+    /// Verification refuses shorter keys ([`crate::Error::WeakHmacKey`]); signing with
+    /// [`crate::SigningKey::hmac`] does not (see there).
+    pub fn min_hmac_key_len(self) -> Option<usize> {
+        match self {
+            Algorithm::HS256 => Some(32),
+            Algorithm::HS384 => Some(48),
+            Algorithm::HS512 => Some(64),
+            _ => None,
+        }
+    }
+
     /// The hash used for `at_hash` / `c_hash` (OpenID Connect Core §3.1.3.6): the alg's
     /// hash; SHA-512 for EdDSA (Ed25519). `None` for `alg: none`.
     pub fn claim_hash(self) -> Option<&'static digest::Algorithm> {
@@ -165,6 +179,18 @@ mod tests {
         }
         assert_eq!(Algorithm::parse("rs256"), None);
         assert_eq!(Algorithm::parse("NONE"), None);
+    }
+
+    #[test]
+    fn hmac_minimum_key_lengths_are_the_hash_output_sizes() {
+        for a in Algorithm::ALL {
+            let expected = match a.claim_hash() {
+                Some(h) if a.is_symmetric() => Some(h.output_len()),
+                _ => None,
+            };
+            assert_eq!(a.min_hmac_key_len(), expected, "{a}");
+        }
+        assert_eq!(Algorithm::HS256.min_hmac_key_len(), Some(32));
     }
 
     #[test]

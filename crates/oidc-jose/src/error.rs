@@ -79,10 +79,11 @@ pub enum Error {
     /// An HMAC-signed token arrived but no client secret is configured (921).
     #[error("the token is signed with {0} (HMAC) but no client secret is configured")]
     MissingClientSecret(Algorithm),
-    /// The client secret is too short to be an HMAC key for the token's algorithm: RFC 7518
-    /// §3.2 requires at least the hash output size (32, 48, 64 bytes for HS256/384/512) (921).
+    /// The HMAC key (the client secret, or an `oct` key given to [`crate::verify_signature`])
+    /// is too short for the token's algorithm: RFC 7518 §3.2 requires at least the hash
+    /// output size (32, 48, 64 bytes for HS256/384/512; [`Algorithm::min_hmac_key_len`]) (921).
     #[error(
-        "the token is signed with {alg} (HMAC), but the client secret ({len} bytes) is shorter than the {min} bytes RFC 7518 §3.2 requires of its key"
+        "the token is signed with {alg} (HMAC), but its key (normally the client secret) has {len} bytes, fewer than the {min} bytes RFC 7518 §3.2 requires"
     )]
     WeakHmacKey {
         /// The token's algorithm.

@@ -114,7 +114,15 @@ impl SigningKey {
         Self::ed25519_pkcs8(doc.as_ref())
     }
 
-    /// An HMAC key (HS256/384/512), e.g. the client secret.
+    /// An HMAC key (HS256/384/512), e.g. the client secret for `client_secret_jwt`.
+    ///
+    /// Any length is accepted here, although verification refuses keys shorter than the
+    /// hash output ([`Error::WeakHmacKey`], [`Algorithm::min_hmac_key_len`]): a relying party
+    /// does not choose its client secret, and refusing to sign with a short one would only
+    /// push it to `client_secret_basic`/`client_secret_post`, which send the same secret
+    /// itself. A test provider must also be able to mint the weak-key tokens whose refusal
+    /// is tested. Callers that choose the key should check it against
+    /// [`Algorithm::min_hmac_key_len`].
     pub fn hmac(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
         let a = match alg {
             Algorithm::HS256 => hmac::HMAC_SHA256,

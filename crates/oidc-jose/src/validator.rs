@@ -73,8 +73,9 @@ impl SkipChecks {
     }
 }
 
-/// A value the ID token must hash (`at_hash` / `c_hash`).
-#[derive(Debug, Clone, Copy)]
+/// A value the ID token must hash (`at_hash` / `c_hash`). Its `Debug` shows the value's
+/// length, never the access token or code itself.
+#[derive(Clone, Copy)]
 pub struct HashedValue<'a> {
     /// The access token or code as received.
     pub value: &'a str,
@@ -84,8 +85,18 @@ pub struct HashedValue<'a> {
     pub required: bool,
 }
 
-/// What this particular ID token must match.
-#[derive(Debug, Clone, Copy, Default)]
+impl std::fmt::Debug for HashedValue<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashedValue")
+            .field("value_len", &self.value.len())
+            .field("required", &self.required)
+            .finish()
+    }
+}
+
+/// What this particular ID token must match. Its `Debug` redacts the nonce, the access
+/// token and the code.
+#[derive(Clone, Copy, Default)]
 pub struct ValidationContext<'a> {
     /// The nonce sent with the authorization request; when set the token must carry it.
     pub nonce: Option<&'a str>,
@@ -100,6 +111,19 @@ pub struct ValidationContext<'a> {
     pub original: Option<&'a IdTokenClaims>,
     /// Require `auth_time` even without `max_age` (the client registered `require_auth_time`).
     pub require_auth_time: bool,
+}
+
+impl std::fmt::Debug for ValidationContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidationContext")
+            .field("nonce", &self.nonce.map(|_| "[redacted]"))
+            .field("access_token", &self.access_token)
+            .field("code", &self.code)
+            .field("max_age", &self.max_age)
+            .field("original", &self.original)
+            .field("require_auth_time", &self.require_auth_time)
+            .finish()
+    }
 }
 
 /// A validated ID token.
@@ -251,7 +275,9 @@ impl IdTokenValidator {
         }
     }
 
-    /// The client secret, the key of HS256/384/512 ID tokens.
+    /// The client secret, the key of HS256/384/512 ID tokens. An empty secret counts as
+    /// none; one shorter than the hash output (32, 48, 64 bytes) makes HS* tokens fail with
+    /// [`Error::WeakHmacKey`] (RFC 7518 §3.2).
     #[must_use]
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
@@ -528,8 +554,10 @@ fn check_hash(
 /// case) is not one (RFC 8725 §3.11, RFC 9068 §4).
 fn check_typ(typ: Option<&str>) -> Result<(), Error> {
     let Some(t) = typ else { return Ok(()) };
-    // The `application/` prefix does not change the suffix; no allocation on the hot path.
-    let b = t.as_bytes();
+    // A media type may carry parameters (`at+jwt; v=1`): only the type itself counts. The
+    // `application/` prefix does not change the suffix; no allocation on the hot path.
+    let media = t.split_once(';').map_or(t, |(m, _)| m).trim_ascii();
+    let b = media.as_bytes();
     if b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b"+jwt") {
         return Err(Error::WrongTokenType(t.to_owned()));
     }

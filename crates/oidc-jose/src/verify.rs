@@ -6,6 +6,9 @@ use crate::{Algorithm, CompactJws, Curve, Error, Jwk, JwkSet, KeyMaterial};
 
 /// Verifies `signature` over `message` with `key` for `alg`. The key must fit the
 /// algorithm ([`Jwk::fits`]); HMAC keys come from the client secret, not the JWKS.
+///
+/// An HMAC key shorter than the hash output is refused ([`Error::WeakHmacKey`], RFC 7518
+/// §3.2) before any MAC is computed.
 pub fn verify_signature(
     alg: Algorithm,
     key: &KeyMaterial,
@@ -63,18 +66,33 @@ pub fn verify_signature(
                 .is_ok()
         }
         (A::HS256 | A::HS384 | A::HS512, KeyMaterial::Oct { k }) => {
-            let a = match alg {
-                A::HS256 => hmac::HMAC_SHA256,
-                A::HS384 => hmac::HMAC_SHA384,
-                _ => hmac::HMAC_SHA512,
-            };
-            hmac::verify(&hmac::Key::new(a, k), message, sig).is_ok()
+            return verify_hmac(alg, k, message, sig);
         }
         (A::None, _) => return Err(Error::MissingSignature),
         // A key of another family: HS256 keyed with an RSA key's bytes, and the like.
         _ => false,
     };
     if ok { Ok(()) } else { Err(Error::BadSignature) }
+}
+
+/// HS256/384/512 with `key`, which must be at least as long as the hash output (RFC 7518
+/// §3.2: "A key of the same size as the hash output … or larger MUST be used").
+fn verify_hmac(alg: Algorithm, key: &[u8], message: &[u8], sig: &[u8]) -> Result<(), Error> {
+    let a = match alg {
+        Algorithm::HS256 => hmac::HMAC_SHA256,
+        Algorithm::HS384 => hmac::HMAC_SHA384,
+        Algorithm::HS512 => hmac::HMAC_SHA512,
+        _ => return Err(Error::BadSignature),
+    };
+    let min = a.digest_algorithm().output_len();
+    if key.len() < min {
+        return Err(Error::WeakHmacKey {
+            alg,
+            len: key.len(),
+            min,
+        });
+    }
+    hmac::verify(&hmac::Key::new(a, key), message, sig).map_err(|_| Error::BadSignature)
 }
 
 #[cfg(feature = "josekit")]
@@ -111,7 +129,9 @@ fn verify_es512(_point: &[u8], _message: &[u8], _sig: &[u8]) -> Result<(), Error
 ///
 /// `allowed` is the algorithm allow-list. `alg: none` is refused here
 /// ([`Error::MissingSignature`]): accepting unsigned tokens is the validator's explicit
-/// opt-in. Returns the key that verified (`None` for HMAC).
+/// opt-in. `hmac_secret` keys HS256/384/512: an empty one counts as none
+/// ([`Error::MissingClientSecret`]) and one shorter than the hash output is refused
+/// ([`Error::WeakHmacKey`], RFC 7518 §3.2). Returns the key that verified (`None` for HMAC).
 pub fn verify_jws<'k>(
     jws: &CompactJws<'_>,
     keys: &'k JwkSet,
@@ -135,24 +155,11 @@ pub fn verify_jws<'k>(
     let msg = jws.signing_input();
     let sig = jws.signature();
     if alg.is_symmetric() {
-        // An empty secret is no secret at all.
+        // An empty secret is no secret at all; a short one is refused by `verify_hmac`.
         let secret = hmac_secret
             .filter(|s| !s.is_empty())
             .ok_or(Error::MissingClientSecret(alg))?;
-        let min = match alg {
-            Algorithm::HS256 => 32,
-            Algorithm::HS384 => 48,
-            _ => 64,
-        };
-        if secret.len() < min {
-            return Err(Error::WeakHmacKey {
-                alg,
-                len: secret.len(),
-                min,
-            });
-        }
-        let key = KeyMaterial::Oct { k: secret.to_vec() };
-        return verify_signature(alg, &key, msg, sig).map(|()| None);
+        return verify_hmac(alg, secret, msg, sig).map(|()| None);
     }
     if keys.is_empty() {
         return Err(Error::NoKeys(alg));

@@ -29,7 +29,8 @@ fn fixture() -> (SigningKey, JwkSet, String) {
 fn validator() -> IdTokenValidator {
     IdTokenValidator::new("https://op", "c")
         .algorithms(Algorithm::ALL)
-        .client_secret(ClientSecret::new("secret"))
+        // 64 bytes, enough for HS512 (RFC 7518 §3.2), so HS* inputs reach the MAC check.
+        .client_secret(ClientSecret::new("s".repeat(64)))
 }
 
 fn ctx() -> ValidationContext<'static> {

@@ -4,8 +4,9 @@
 
 use oidc_core::{ClientSecret, FixedClock};
 use oidc_jose::{
-    Algorithm, Error, ExpectedIssuer, HashedValue, IdTokenClaims, IdTokenValidator, Jwk, JwkSet,
-    Malformed, SigningKey, SkipChecks, ValidationContext, claim_hash,
+    Algorithm, CompactJws, Error, ExpectedIssuer, HashedValue, IdTokenClaims, IdTokenValidator,
+    Jwk, JwkSet, KeyMaterial, Malformed, SigningKey, SkipChecks, ValidationContext, claim_hash,
+    verify_jws, verify_signature,
 };
 use serde_json::{Value, json};
 
@@ -264,23 +265,113 @@ fn hmac_keys_shorter_than_the_hash_output_are_refused() {
 }
 
 #[test]
+fn weak_hmac_keys_are_refused_on_every_verify_path() {
+    // verify_jws (signed UserInfo, client assertions at the test provider) and
+    // verify_signature (an `oct` key) hold HMAC keys to the validator's minimum.
+    let none = JwkSet::default();
+    for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+        let min = alg.min_hmac_key_len().unwrap();
+        let short = "k".repeat(min - 1);
+        // Signing does not refuse a short key (client_secret_jwt with a provider's secret).
+        let token = SigningKey::hmac(alg, short.as_bytes())
+            .unwrap()
+            .sign_compact(None, b"{}")
+            .unwrap();
+        let jws = CompactJws::parse(&token).unwrap();
+        let weak = |e: &Error| {
+            matches!(e, Error::WeakHmacKey { alg: a, len, min: m }
+                if *a == alg && *len == min - 1 && *m == min)
+        };
+        let e = verify_jws(&jws, &none, &[alg], Some(short.as_bytes())).unwrap_err();
+        assert!(weak(&e), "{alg}: {e:?}");
+        assert_code(&e, 921, "weak_hmac_key");
+        let e = verify_jws(&jws, &none, &[alg], Some(b"")).unwrap_err();
+        assert!(
+            matches!(e, Error::MissingClientSecret(a) if a == alg),
+            "{e:?}"
+        );
+        let oct = KeyMaterial::Oct {
+            k: short.into_bytes(),
+        };
+        let e = verify_signature(alg, &oct, jws.signing_input(), jws.signature()).unwrap_err();
+        assert!(weak(&e), "{alg}: {e:?}");
+
+        let long = "k".repeat(min);
+        let token = SigningKey::hmac(alg, long.as_bytes())
+            .unwrap()
+            .sign_compact(None, b"{}")
+            .unwrap();
+        let jws = CompactJws::parse(&token).unwrap();
+        assert!(
+            verify_jws(&jws, &none, &[alg], Some(long.as_bytes()))
+                .unwrap()
+                .is_none()
+        );
+        let oct = KeyMaterial::Oct {
+            k: long.into_bytes(),
+        };
+        verify_signature(alg, &oct, jws.signing_input(), jws.signature()).unwrap();
+    }
+    // An `oct` JWK whose `k` is "secret" (6 bytes) verifies nothing.
+    let jwk = Jwk::from_slice(br#"{"kty":"oct","k":"c2VjcmV0"}"#).unwrap();
+    let token = SigningKey::hmac(Algorithm::HS256, b"secret")
+        .unwrap()
+        .sign_compact(None, b"{}")
+        .unwrap();
+    let jws = CompactJws::parse(&token).unwrap();
+    let e = verify_signature(
+        Algorithm::HS256,
+        jwk.material(),
+        jws.signing_input(),
+        jws.signature(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::WeakHmacKey {
+                len: 6,
+                min: 32,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn explicitly_typed_other_tokens_are_not_id_tokens() {
     let k = keys();
     let payload = claims().to_string();
+    let unchecked = validator().skip_checks(SkipChecks {
+        insecure_signature: true,
+        ..Default::default()
+    });
     for typ in [
         "at+jwt",
         "application/at+jwt",
         "AT+JWT",
+        "Application/At+Jwt",
+        "at+jwt; charset=utf-8",
+        " at+jwt ",
         "logout+jwt",
+        "application/logout+jwt",
+        "LOGOUT+JWT",
         "dpop+jwt",
+        "application/dpop+jwt",
+        "DPoP+JWT",
         "secevent+jwt",
     ] {
         let token = k.rsa.sign_compact(Some(typ), payload.as_bytes()).unwrap();
         let e = err(&token, &k);
         assert_code(&e, 901, "wrong_token_type");
         assert!(e.to_string().contains(typ), "{e}");
+        assert!(matches!(&e, Error::WrongTokenType(t) if t == typ), "{e:?}");
+        // Not a signature rule: it holds when the signature check is skipped, too.
+        let e = check(&unchecked, &flip_sig(&token), &k.jwks, &ctx()).unwrap_err();
+        assert_code(&e, 901, "wrong_token_type");
     }
-    for typ in [Some("JWT"), Some("jwt"), None] {
+    for typ in [Some("JWT"), Some("jwt"), Some("application/jwt"), None] {
         let token = k.rsa.sign_compact(typ, payload.as_bytes()).unwrap();
         ok(&token, &k);
     }
@@ -290,7 +381,7 @@ fn explicitly_typed_other_tokens_are_not_id_tokens() {
 fn a_parsed_token_does_not_print_itself() {
     let k = keys();
     let token = mint(&k.rsa, &claims());
-    let jws = oidc_jose::CompactJws::parse(&token).unwrap();
+    let jws = CompactJws::parse(&token).unwrap();
     let shown = format!("{jws:?}");
     let mut parts = token.split('.');
     let (header, payload, sig) = (
@@ -303,6 +394,70 @@ fn a_parsed_token_does_not_print_itself() {
     }
     assert!(!shown.contains("jane@example.com"), "{shown}");
     assert!(shown.contains("RS256") && shown.contains("r1"), "{shown}");
+}
+
+#[test]
+fn contexts_validated_tokens_and_keys_do_not_print_secrets() {
+    let k = keys();
+    let access_token = "SlAV32hkKG-an-access-token";
+    let code = "Qcb0Orv1zh30vL1MPRsbm-a-code";
+    let c = with(claims(), |m| {
+        m.insert(
+            "at_hash".into(),
+            claim_hash(Algorithm::RS256, access_token).into(),
+        );
+        m.insert("c_hash".into(), claim_hash(Algorithm::RS256, code).into());
+    });
+    let token = mint(&k.rsa, &c);
+    let c = ValidationContext {
+        nonce: Some(NONCE),
+        access_token: Some(HashedValue {
+            value: access_token,
+            required: true,
+        }),
+        code: Some(HashedValue {
+            value: code,
+            required: true,
+        }),
+        ..Default::default()
+    };
+    let shown = format!("{c:?}");
+    for secret in [access_token, code, NONCE] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(
+        shown.contains("[redacted]") && shown.contains("value_len"),
+        "{shown}"
+    );
+
+    let validated = validator()
+        .validate(&token, &k.jwks, &c, &FixedClock::new(NOW))
+        .unwrap();
+    let shown = format!("{validated:?}");
+    for part in token.split('.') {
+        assert!(!shown.contains(part), "{shown}");
+    }
+    for secret in [access_token, code, NONCE, "jane@example.com"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(shown.contains("user-1") && shown.contains("r1"), "{shown}");
+
+    let hmac = format!(
+        "{:?}",
+        SigningKey::hmac(Algorithm::HS256, SECRET.as_bytes()).unwrap()
+    );
+    assert!(!hmac.contains(SECRET) && hmac.contains("HS256"), "{hmac}");
+    let oct = format!(
+        "{:?}",
+        Jwk::from_material(
+            Some("o1".into()),
+            Some(Algorithm::HS256),
+            KeyMaterial::Oct {
+                k: SECRET.as_bytes().to_vec()
+            }
+        )
+    );
+    assert!(!oct.contains(SECRET) && !oct.contains("97, 45"), "{oct}");
 }
 
 #[test]
