@@ -83,30 +83,23 @@ fn provider_secrets(p: &mut crate::cli::ProviderArgs) -> Vec<Secret<'_>> {
     v
 }
 
+/// The secret-bearing options of `login` (and `token`, which takes the same).
+fn login_secrets(a: &mut crate::cli::LoginArgs) -> Vec<Secret<'_>> {
+    let mut v = provider_secrets(&mut a.provider);
+    v.push(Secret {
+        id: "id_token_hint",
+        flag: "--id-token-hint",
+        instead: "`--id-token-hint -` to read it from standard input",
+        value: (&mut a.id_token_hint).into(),
+    });
+    v
+}
+
 /// The secret-bearing options of `command`.
 fn secrets_of(command: &mut Command) -> Vec<Secret<'_>> {
     match command {
-        Command::Token(t) => {
-            let a = &mut t.login;
-            let mut v = provider_secrets(&mut a.provider);
-            v.push(Secret {
-                id: "id_token_hint",
-                flag: "--id-token-hint",
-                instead: "`--id-token-hint -` to read it from standard input",
-                value: (&mut a.id_token_hint).into(),
-            });
-            v
-        }
-        Command::Login(a) => {
-            let mut v = provider_secrets(&mut a.provider);
-            v.push(Secret {
-                id: "id_token_hint",
-                flag: "--id-token-hint",
-                instead: "`--id-token-hint -` to read it from standard input",
-                value: (&mut a.id_token_hint).into(),
-            });
-            v
-        }
+        Command::Token(t) => login_secrets(&mut t.login),
+        Command::Login(a) => login_secrets(a),
         Command::Refresh(a) => {
             let mut v = provider_secrets(&mut a.provider);
             v.push(Secret {
