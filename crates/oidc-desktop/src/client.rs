@@ -1545,9 +1545,9 @@ fn redact_query(url: &Url) -> String {
     u.to_string()
 }
 
-/// Whether an algorithm name is an HMAC (`HS256`, `HS384`, `HS512`).
+/// Whether an algorithm name names an HMAC algorithm (`HS256`, `HS384`, `HS512`).
 fn is_hmac(alg: &str) -> bool {
-    alg.len() == 5 && alg.starts_with("HS")
+    Algorithm::parse(alg).is_some_and(Algorithm::is_symmetric)
 }
 
 /// Endpoints given in the configuration obey the discovery document's rules: `https`, or
