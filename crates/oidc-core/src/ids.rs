@@ -5,14 +5,25 @@ use url::Url;
 
 use crate::Error;
 
-/// Whether the host is a loopback IP literal (`127.0.0.0/8`, `[::1]`). `localhost` is not:
-/// a name can resolve anywhere (RFC 8252 §8.3).
-fn is_loopback_host(url: &Url) -> bool {
+/// Whether `url`'s host is a loopback IP literal (`127.0.0.0/8`, `[::1]`). `localhost` is
+/// not: a name can resolve anywhere (RFC 8252 §8.3).
+pub fn is_loopback_ip_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(_)) | None => false,
     }
+}
+
+/// Characters no URL we hand on (to a browser, as an endpoint) may contain, besides
+/// whitespace and controls: quotes and shell metacharacters.
+const SHELL_METACHARACTERS: &[char] = &['\'', '"', '`', '$', ';', '|', '<', '>', '(', ')', '\\'];
+
+/// Whether `s` holds whitespace, control characters or shell metacharacters, none of which
+/// a URL we open in a browser or call as an endpoint may contain.
+pub fn has_unsafe_url_chars(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || SHELL_METACHARACTERS.contains(&c))
 }
 
 /// Whether the host is the name `localhost`.
@@ -59,7 +70,7 @@ impl IssuerUrl {
         };
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback_host(&url) => {}
+            "http" if is_loopback_ip_host(&url) => {}
             "http" if allow_localhost && is_localhost_name(&url) => {}
             "http" if is_localhost_name(&url) => {
                 return Err(refuse(
@@ -264,7 +275,7 @@ impl RedirectUrl {
     /// Whether the host is a loopback IP literal (RFC 8252 §7.3); `localhost` is not one
     /// (RFC 8252 §8.3).
     pub fn is_loopback(&self) -> bool {
-        is_loopback_host(&self.url)
+        is_loopback_ip_host(&self.url)
     }
 }
 

@@ -65,7 +65,7 @@ pub use grant::{GrantType, ResponseMode, ResponseType, ResponseTypeComponent};
 pub use http_client::{
     HttpClient, HttpError, HttpErrorKind, HttpFuture, HttpRequest, HttpResponse,
 };
-pub use ids::{ClientId, IssuerUrl, RedirectUrl, Scope};
+pub use ids::{ClientId, IssuerUrl, RedirectUrl, Scope, has_unsafe_url_chars, is_loopback_ip_host};
 pub use pkce::{PkceChallenge, PkceMethod};
 pub use random::random_token;
 pub use request::{AuthorizationRequest, Display, ParameterRole, Prompt};

@@ -220,9 +220,6 @@ fn spawn_template(template: &str, url: &str) -> Result<LaunchWatch, LaunchError>
     Ok(LaunchWatch { failed: Some(rx) })
 }
 
-/// Characters a URL handed to a browser may not contain, besides whitespace and controls.
-const UNSAFE_URL_CHARS: &[char] = &['\'', '"', '`', '$', ';', '|', '<', '>', '(', ')', '\\'];
-
 /// Checks a URL before it is handed to a browser: `https`, or `http` on a loopback IP
 /// address (the loopback redirect, a local provider); no whitespace, controls or shell
 /// metacharacters.
@@ -232,10 +229,7 @@ pub(crate) fn check_launch_url(url: &str) -> Result<(), LaunchError> {
         url: shown.clone(),
         reason,
     };
-    if url
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || UNSAFE_URL_CHARS.contains(&c))
-    {
+    if oidc_core::has_unsafe_url_chars(url) {
         return Err(refuse(
             "it contains whitespace, control characters or shell metacharacters",
         ));
@@ -243,11 +237,8 @@ pub(crate) fn check_launch_url(url: &str) -> Result<(), LaunchError> {
     let parsed = url::Url::parse(url).map_err(|_| refuse("it is not an absolute URL"))?;
     match parsed.scheme() {
         "https" => Ok(()),
-        "http" => match parsed.host() {
-            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
-            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
-            _ => Err(refuse("http only on a loopback address (127.0.0.1, [::1])")),
-        },
+        "http" if oidc_core::is_loopback_ip_host(&parsed) => Ok(()),
+        "http" => Err(refuse("http only on a loopback address (127.0.0.1, [::1])")),
         _ => Err(refuse(
             "only https (and http on a loopback address) is opened",
         )),

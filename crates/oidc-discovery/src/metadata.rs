@@ -820,10 +820,6 @@ pub fn check_endpoint_url(
     check_endpoint(member, url, issuer)
 }
 
-/// Characters no endpoint URL of ours may contain: shell metacharacters and quotes (an
-/// endpoint ends up on a browser's command line), besides whitespace and controls.
-const UNSAFE_URL_CHARS: &[u8] = b"'\"`$;|<>()\\";
-
 /// Checks one endpoint of metadata issued by `issuer`: an absolute `https` URL, or `http`
 /// on this machine only when the issuer itself is (a remote `https` issuer must not route
 /// codes, verifiers and secrets to a local port); no whitespace, controls or shell
@@ -838,10 +834,8 @@ pub(crate) fn check_endpoint(
         url: url.to_owned(),
         reason,
     };
-    if url
-        .bytes()
-        .any(|b| b <= b' ' || b == 0x7f || UNSAFE_URL_CHARS.contains(&b))
-    {
+    // An endpoint ends up on a browser's command line.
+    if oidc_core::has_unsafe_url_chars(url) {
         return Err(bad(
             "it contains whitespace, control characters or shell metacharacters",
         ));
@@ -857,11 +851,7 @@ pub(crate) fn check_endpoint(
     match parsed.scheme() {
         "https" => Ok(()),
         "http" => {
-            let loopback_ip = match parsed.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(_)) | None => false,
-            };
+            let loopback_ip = oidc_core::is_loopback_ip_host(&parsed);
             let issuer_host = parsed.host_str() == issuer.url().host_str();
             if !issuer.is_local_http() {
                 Err(bad(
