@@ -111,8 +111,8 @@ pub(crate) struct ProviderArgs {
     pub(crate) discovery_url: Option<String>,
     /// A well-known provider whose quirks to follow (docs/PROVIDERS.md); google, entra and
     /// apple also supply the issuer
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub(crate) provider: Option<PresetArg>,
+    #[arg(long, value_name = "NAME", value_parser = preset_parser())]
+    pub(crate) provider: Option<oidc_desktop::ProviderPreset>,
     /// The client id registered at the provider
     #[arg(long, env = "OIDC_CLIENT_ID")]
     pub(crate) client_id: Option<String>,
@@ -209,23 +209,13 @@ pub(crate) struct ProviderArgs {
     pub(crate) verification_flags: Option<u32>,
 }
 
-/// `--provider`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum PresetArg {
-    /// Google.
-    Google,
-    /// Microsoft Entra ID (multi-tenant issuer template).
-    Entra,
-    /// Okta.
-    Okta,
-    /// Auth0.
-    Auth0,
-    /// Keycloak.
-    Keycloak,
-    /// Dex.
-    Dex,
-    /// Sign in with Apple.
-    Apple,
+/// `--provider`: one of the facade's presets, by name (the names are the possible values).
+fn preset_parser() -> impl clap::builder::TypedValueParser<Value = oidc_desktop::ProviderPreset> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(
+        oidc_desktop::ProviderPreset::ALL.map(oidc_desktop::ProviderPreset::name),
+    )
+    .try_map(|name| oidc_desktop::ProviderPreset::from_name(&name).ok_or("unknown preset"))
 }
 
 /// `--par`.

@@ -293,18 +293,7 @@ fn transport(p: &ProviderArgs, ctx: &Ctx) -> Result<ReqwestClientBuilder, CliErr
 
 /// A builder for the provider and client of `p`, with every validation setting applied.
 fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktopBuilder, CliError> {
-    let preset = p.provider.map(|a| {
-        // The value names are the presets' names.
-        let name = clap::ValueEnum::to_possible_value(&a)
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default();
-        oidc_desktop::ProviderPreset::from_name(&name)
-    });
-    let preset = match preset {
-        Some(Some(p)) => Some(p),
-        Some(None) => return Err(CliError::usage("--provider: unknown preset")),
-        None => None,
-    };
+    let preset = p.provider;
     let mut b = match (
         &p.issuer,
         &p.discovery_url,
