@@ -75,11 +75,8 @@ impl OidcDesktopBuilder {
                     IssuerUrl::new_allowing_http_localhost(text.as_str()).map_err(Error::from);
             }
             Some((text, true)) => {
-                self.issuer = match IssuerUrl::from_metadata_url_allowing_http_localhost(text) {
-                    Ok(Some(i)) => Ok(i),
-                    Ok(None) => Err(Error::Config(METADATA_URL_FORMS)),
-                    Err(e) => Err(Error::from(e)),
-                };
+                self.issuer =
+                    metadata_issuer(IssuerUrl::from_metadata_url_allowing_http_localhost(text));
             }
             None => {}
         }
@@ -361,11 +358,7 @@ impl OidcDesktop {
     /// is then where the metadata is read.
     pub fn from_discovery_url(url: &str) -> OidcDesktopBuilder {
         let oauth = !url.ends_with(WELL_KNOWN);
-        let issuer = match IssuerUrl::from_metadata_url(url) {
-            Ok(Some(i)) => Ok(i),
-            Ok(None) => Err(Error::Config(METADATA_URL_FORMS)),
-            Err(e) => Err(Error::from(e)),
-        };
+        let issuer = metadata_issuer(IssuerUrl::from_metadata_url(url));
         let mut b = Self::builder_from(issuer);
         b.issuer_text = Some((url.to_owned(), true));
         if oauth {
@@ -1543,6 +1536,11 @@ fn redact_query(url: &Url) -> String {
         u.query_pairs_mut().append_pair(&n, "…");
     }
     u.to_string()
+}
+
+/// The issuer of a metadata URL, or why there is none.
+fn metadata_issuer(found: Result<Option<IssuerUrl>, oidc_core::Error>) -> Result<IssuerUrl, Error> {
+    found?.ok_or(Error::Config(METADATA_URL_FORMS))
 }
 
 /// Whether an algorithm name names an HMAC algorithm (`HS256`, `HS384`, `HS512`).

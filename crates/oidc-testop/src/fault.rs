@@ -228,36 +228,23 @@ impl Fault {
     /// `endpoint` refuses every request with HTTP 400 and `error`, a description naming the
     /// fault and an `error_uri` derived from `error` (see [`Fault::EndpointError`]).
     pub fn endpoint_error(endpoint: Endpoint, error: &str) -> Self {
-        Fault::EndpointError {
-            endpoint,
-            grant_type: None,
-            status: 400,
-            error: error.to_owned(),
-            description: Some(format!("{error} (injected fault)")),
-            uri: Some(format!("https://op.example/errors/{error}")),
-        }
+        Self::oauth_error(endpoint, None, error)
     }
 
     /// The token endpoint refuses requests of one grant type with HTTP 400 and `error`
     /// (description and URI as in [`Fault::endpoint_error`]).
     pub fn grant_error(grant_type: &str, error: &str) -> Self {
-        match Self::endpoint_error(Endpoint::Token, error) {
-            Fault::EndpointError {
-                endpoint,
-                status,
-                error,
-                description,
-                uri,
-                ..
-            } => Fault::EndpointError {
-                endpoint,
-                grant_type: Some(grant_type.to_owned()),
-                status,
-                error,
-                description,
-                uri,
-            },
-            other => other,
+        Self::oauth_error(Endpoint::Token, Some(grant_type), error)
+    }
+
+    fn oauth_error(endpoint: Endpoint, grant_type: Option<&str>, error: &str) -> Self {
+        Fault::EndpointError {
+            endpoint,
+            grant_type: grant_type.map(str::to_owned),
+            status: 400,
+            error: error.to_owned(),
+            description: Some(format!("{error} (injected fault)")),
+            uri: Some(format!("https://op.example/errors/{error}")),
         }
     }
 
