@@ -1,6 +1,10 @@
 //! The file store's hardening, on a real file system.
 
 #![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::Duration;
