@@ -111,6 +111,11 @@ pub struct ValidationContext<'a> {
     pub original: Option<&'a IdTokenClaims>,
     /// Require `auth_time` even without `max_age` (the client registered `require_auth_time`).
     pub require_auth_time: bool,
+    /// With `original`: accept an `auth_time` that differs from the original's. §12.2 says it
+    /// must not change, but widely used providers send the user's latest sign-in on refresh;
+    /// a caller that must not drop the rotated tokens of such an answer sets this and
+    /// compares (and reports) `auth_time` itself.
+    pub allow_auth_time_change: bool,
 }
 
 impl std::fmt::Debug for ValidationContext<'_> {
@@ -122,6 +127,7 @@ impl std::fmt::Debug for ValidationContext<'_> {
             .field("max_age", &self.max_age)
             .field("original", &self.original)
             .field("require_auth_time", &self.require_auth_time)
+            .field("allow_auth_time_change", &self.allow_auth_time_change)
             .finish()
     }
 }
@@ -511,6 +517,7 @@ impl IdTokenValidator {
             }
             if let (Some(a), Some(b)) = (c.auth_time, orig.auth_time)
                 && a != b
+                && !ctx.allow_auth_time_change
             {
                 return Err(Error::AuthTimeChanged);
             }

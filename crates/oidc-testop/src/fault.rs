@@ -138,6 +138,9 @@ pub enum Fault {
     RefreshIssAltered,
     /// ID tokens from the refresh grant carry another `sub` (catalogue: `refresh-token-invalid-sub`).
     RefreshSubAltered,
+    /// ID tokens from the refresh grant carry the time of this refresh as `auth_time`, as some
+    /// providers do (OpenID Connect Core §12.2 says it must stay the original sign-in's).
+    RefreshAuthTimeMoved,
     /// The discovery document's `issuer` differs from the URL it was fetched from
     /// (catalogue: `discovery-issuer-mismatch`).
     DiscoveryIssuerMismatch,

@@ -829,6 +829,9 @@ impl Provider {
                 Fault::RefreshSubAltered if input.refresh => {
                     c.insert("sub".into(), format!("{}-other", input.sub).into());
                 }
+                Fault::RefreshAuthTimeMoved if input.refresh => {
+                    c.insert("auth_time".into(), now.max(input.auth_time + 1).into());
+                }
                 Fault::IdTokenIssAltered => {
                     c.insert("iss".into(), ATTACKER.into());
                 }
