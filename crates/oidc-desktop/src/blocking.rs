@@ -4,6 +4,7 @@
 //! async runtime (tokio panics on nested `block_on`); use the async [`crate::OidcDesktop`]
 //! there.
 
+use std::future::IntoFuture as _;
 use std::sync::Arc;
 
 use oidc_core::{AccessToken, IdTokenString, RedirectUrl, RefreshToken};
@@ -45,6 +46,31 @@ impl OidcDesktop {
     pub fn authenticate_with_paste(&self, pasted: PastedAddresses) -> Result<Session, Error> {
         self.rt
             .block_on(self.client.authenticate_with_paste(pasted))
+    }
+
+    /// See [`crate::OidcDesktop::acquire`]: `configure` sets the options, e.g.
+    /// `client.acquire(|a| a.interactive(Interactive::Never))`.
+    pub fn acquire(
+        &self,
+        configure: impl FnOnce(crate::Acquire<'_>) -> crate::Acquire<'_>,
+    ) -> Result<crate::Acquired, Error> {
+        self.rt
+            .block_on(configure(self.client.acquire()).into_future())
+    }
+
+    /// See [`crate::OidcDesktop::access_token`].
+    pub fn access_token(&self) -> Result<AccessToken, Error> {
+        self.rt.block_on(self.client.access_token())
+    }
+
+    /// See [`crate::OidcDesktop::store_session`].
+    pub fn store_session(&self, session: &Session) -> Result<(), Error> {
+        self.rt.block_on(self.client.store_session(session))
+    }
+
+    /// See [`crate::OidcDesktop::forget_session`].
+    pub fn forget_session(&self) -> Result<bool, Error> {
+        self.rt.block_on(self.client.forget_session())
     }
 
     /// See [`crate::OidcDesktop::discovery`].
@@ -160,7 +186,11 @@ mod tests {
     /// without a runtime is never left without one.
     #[test]
     fn the_blocking_client_has_the_whole_async_surface() {
-        let async_ops = public_fns(include_str!("client.rs"), true);
+        let mut async_ops = public_fns(include_str!("client.rs"), true);
+        async_ops.extend(public_fns(include_str!("refresh.rs"), true));
+        async_ops.extend(public_fns(include_str!("acquire.rs"), true));
+        // `acquire` returns a future to configure and await.
+        async_ops.push("acquire");
         let blocking = public_fns(include_str!("blocking.rs"), false);
         assert!(async_ops.len() >= 15, "the parse found {async_ops:?}");
         let missing: Vec<&&str> = async_ops.iter().filter(|n| !blocking.contains(n)).collect();

@@ -51,6 +51,8 @@ pub struct OidcDesktopBuilder {
     /// The issuer or metadata URL as given, for [`Self::allow_http_localhost_issuer`].
     issuer_text: Option<(String, bool)>,
     preset: Option<ProviderPreset>,
+    store: Option<Arc<dyn oidc_store::TokenStore>>,
+    account: Option<String>,
 }
 
 impl OidcDesktopBuilder {
@@ -194,6 +196,24 @@ impl OidcDesktopBuilder {
         self
     }
 
+    /// Where sessions are kept between runs (default: memory, this process only). Use a
+    /// [`oidc_store::FileStore`], the OS keyring ([`oidc_store::open`]) or your own
+    /// [`oidc_store::TokenStore`]; [`OidcDesktop::acquire`] then shares one session among
+    /// every process of the user.
+    #[must_use]
+    pub fn token_store(mut self, store: Arc<dyn oidc_store::TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Keeps this user's session apart from other users of the same client and scope
+    /// ("work", "personal"): part of the store key.
+    #[must_use]
+    pub fn account(mut self, label: impl Into<String>) -> Self {
+        self.account = Some(label.into());
+        self
+    }
+
     /// Builds the client.
     pub fn build(mut self) -> Result<OidcDesktop, Error> {
         if let Some(p) = self.preset {
@@ -238,7 +258,8 @@ impl OidcDesktopBuilder {
                             a.accept,
                         )
                     });
-                Arc::new(builder.build()?)
+                // Built on the first request: a stored token needs none.
+                Arc::new(crate::lazy_http::LazyHttp::new(builder))
             }
         };
         let provider = match self.provider {
@@ -260,6 +281,16 @@ impl OidcDesktopBuilder {
                 b.build()
             }
         };
+        let scope = self.config.scope.clone().with_openid().to_string();
+        let store_key = match &self.account {
+            Some(a) => {
+                oidc_store::account_store_key(issuer.as_str(), &self.config.client_id, &scope, a)
+            }
+            None => oidc_store::store_key(issuer.as_str(), &self.config.client_id, &scope),
+        };
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(oidc_store::MemoryStore::default()));
         let (interrupt, _) = watch::channel(0u64);
         Ok(OidcDesktop {
             inner: Arc::new(Inner {
@@ -273,23 +304,32 @@ impl OidcDesktopBuilder {
                 interrupt,
                 web_server: tokio::sync::Mutex::new(None),
                 loopback,
+                store,
+                store_key,
+                flight: tokio::sync::Mutex::new(()),
             }),
         })
     }
 }
 
-struct Inner {
-    issuer: IssuerUrl,
-    config: Config,
+pub(crate) struct Inner {
+    pub(crate) issuer: IssuerUrl,
+    pub(crate) config: Config,
     provider: Provider,
-    http: Arc<dyn HttpClient>,
-    events: Arc<dyn Events>,
+    pub(crate) http: Arc<dyn HttpClient>,
+    pub(crate) events: Arc<dyn Events>,
     browser: Arc<dyn BrowserLauncher>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     interrupt: watch::Sender<u64>,
     web_server: tokio::sync::Mutex<Option<LoopbackServer>>,
     /// The loopback server's settings, checked in `build()`.
     loopback: LoopbackConfig,
+    /// Where sessions are kept between runs ([`OidcDesktopBuilder::token_store`]).
+    pub(crate) store: Arc<dyn oidc_store::TokenStore>,
+    /// This client's entry in `store`: issuer, client, scope and account.
+    pub(crate) store_key: String,
+    /// One refresh or sign-in at a time through this client (and its clones).
+    pub(crate) flight: tokio::sync::Mutex<()>,
 }
 
 /// Signs a user in with an OpenID Provider, the RFC 8252 way. Cheap to clone; clones share
@@ -298,7 +338,7 @@ struct Inner {
 /// See the crate documentation for an example.
 #[derive(Clone)]
 pub struct OidcDesktop {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for OidcDesktop {
@@ -384,6 +424,8 @@ impl OidcDesktop {
             metadata_source: MetadataSource::default(),
             issuer_text: None,
             preset: None,
+            store: None,
+            account: None,
         }
     }
 
@@ -402,13 +444,13 @@ impl OidcDesktop {
         &self.inner.provider
     }
 
-    fn log(&self, level: LogLevel, message: &str) {
+    pub(crate) fn log(&self, level: LogLevel, message: &str) {
         self.log_typed(level, message, "Info");
     }
 
     /// Sends a log line to `tracing` and, when `level` is within the configured log level,
     /// to `Events::on_log` with the manual's log type.
-    fn log_typed(&self, level: LogLevel, message: &str, log_type: &str) {
+    pub(crate) fn log_typed(&self, level: LogLevel, message: &str, log_type: &str) {
         match level {
             LogLevel::Debug | LogLevel::Verbose => tracing::debug!(log_type, "{message}"),
             _ => tracing::info!(log_type, "{message}"),
@@ -418,7 +460,7 @@ impl OidcDesktop {
         }
     }
 
-    fn report<T>(&self, r: Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn report<T>(&self, r: Result<T, Error>) -> Result<T, Error> {
         if let Err(e) = &r {
             self.inner.events.on_error(e.code(), &e.to_string());
             tracing::warn!(kind = e.kind(), code = e.code(), "{e}");
@@ -426,7 +468,7 @@ impl OidcDesktop {
         r
     }
 
-    async fn interruptible<T>(
+    pub(crate) async fn interruptible<T>(
         &self,
         fut: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
@@ -444,14 +486,29 @@ impl OidcDesktop {
         self.inner.interrupt.send_modify(|g| *g = g.wrapping_add(1));
     }
 
-    /// Signs the user in (the seed's `authenticate_user`): with the configured refresh token
-    /// if there is one, otherwise through the system browser and the loopback redirect.
+    /// Signs the user in through the system browser and the loopback redirect, whatever is
+    /// stored. [`Self::acquire`] uses a stored or refreshed session first.
     pub async fn authenticate(&self) -> Result<Session, Error> {
-        let r = match self.inner.config.refresh_token.clone() {
-            Some(rt) => self.interruptible(self.refresh_with(&rt, None)).await,
-            None => self.interruptible(self.browser_flow(None)).await,
-        };
+        let r = self.interruptible(self.browser_sign_in()).await;
         self.report(r)
+    }
+
+    /// The browser sign-in, without the interrupt and error reporting of the public calls.
+    pub(crate) async fn browser_sign_in(&self) -> Result<Session, Error> {
+        self.browser_flow(None).await
+    }
+
+    /// [`Self::browser_sign_in`] accepting pasted addresses.
+    pub(crate) async fn paste_sign_in(
+        &self,
+        mut pasted: PastedAddresses,
+    ) -> Result<Session, Error> {
+        self.browser_flow(Some(&mut pasted)).await
+    }
+
+    /// The device grant, without the interrupt and error reporting of the public calls.
+    pub(crate) async fn device_sign_in(&self) -> Result<Session, Error> {
+        self.device_flow().await
     }
 
     /// Signs the user in through the browser when the browser may not reach this machine
@@ -521,7 +578,7 @@ impl OidcDesktop {
 
     /// Validates an ID token with the provider's keys, refetching the JWKS once (rate
     /// limited) when the token names an unknown `kid` (key rotation, OpenID Connect Core §10.1.1).
-    async fn validate_with_rotation(
+    pub(crate) async fn validate_with_rotation(
         &self,
         meta: &ProviderMetadata,
         token: &str,
@@ -574,7 +631,7 @@ impl OidcDesktop {
         self.report(r)
     }
 
-    fn token_client(&self, meta: &ProviderMetadata) -> Result<TokenClient, Error> {
+    pub(crate) fn token_client(&self, meta: &ProviderMetadata) -> Result<TokenClient, Error> {
         let c = &self.inner.config;
         let supported = meta.token_endpoint_auth_methods_supported();
         let secret = c.client_secret.clone();
@@ -667,7 +724,7 @@ impl OidcDesktop {
         }
     }
 
-    fn token_endpoint(&self, meta: &ProviderMetadata) -> Result<Url, Error> {
+    pub(crate) fn token_endpoint(&self, meta: &ProviderMetadata) -> Result<Url, Error> {
         self.endpoint(
             self.inner.config.token_endpoint.as_ref(),
             meta.token_endpoint(),
@@ -1065,6 +1122,8 @@ impl OidcDesktop {
             user: None,
             scope: success.scope.clone(),
             authorization_response: response.params().to_vec(),
+            obtained_at: Some(self.inner.clock.now_unix()),
+            ..Session::new("", "")
         };
 
         if let Some(code) = &success.code {
@@ -1144,6 +1203,7 @@ impl OidcDesktop {
         session.access_token = Some(tokens.access_token.clone());
         session.token_type = Some(tokens.token_type.as_str().to_owned());
         session.expires_at = tokens.expires_at;
+        session.obtained_at = Some(self.inner.clock.now_unix());
         if let Some(rt) = &tokens.refresh_token {
             session.refresh_token = Some(rt.clone());
         }
@@ -1157,7 +1217,7 @@ impl OidcDesktop {
         Ok(())
     }
 
-    async fn fill_userinfo(
+    pub(crate) async fn fill_userinfo(
         &self,
         meta: &ProviderMetadata,
         session: &mut Session,
@@ -1258,135 +1318,6 @@ impl OidcDesktop {
         self.report(r)
     }
 
-    async fn refresh_with(
-        &self,
-        refresh_token: &oidc_core::RefreshToken,
-        original: Option<&IdTokenClaims>,
-    ) -> Result<Session, Error> {
-        let meta = self.discovery().await?;
-        let tc = self.token_client(&meta)?;
-        let endpoint = self.token_endpoint(&meta)?;
-        let refreshed = tc
-            .refresh(&*self.inner.http, &endpoint, refresh_token, None)
-            .await?;
-        if refreshed.rotated {
-            self.log(LogLevel::Info, "the provider rotated the refresh token");
-        }
-        let mut session = Session {
-            issuer: self.inner.issuer.as_str().to_owned(),
-            client_id: self.inner.config.client_id.clone(),
-            access_token: None,
-            token_type: None,
-            expires_at: None,
-            refresh_token: Some(refreshed.refresh_token.clone()),
-            id_token: None,
-            claims: original.cloned(),
-            user: None,
-            scope: None,
-            authorization_response: Vec::new(),
-        };
-        // Without an original ID token a new one is still validated in full, without a
-        // nonce (OpenID Connect Core §12.2).
-        self.absorb_refresh(&meta, &mut session, refreshed.tokens, original)
-            .await?;
-        if self.inner.config.fetch_userinfo && session.claims.is_some() {
-            self.fill_userinfo(&meta, &mut session).await?;
-        }
-        Ok(session)
-    }
-
-    async fn absorb_refresh(
-        &self,
-        meta: &ProviderMetadata,
-        session: &mut Session,
-        tokens: TokenResponse,
-        original: Option<&IdTokenClaims>,
-    ) -> Result<(), Error> {
-        match original {
-            Some(o) => {
-                self.absorb_tokens(meta, session, tokens, None, None, Some(o))
-                    .await
-            }
-            None => {
-                // No original to compare with: validate as a fresh token without a nonce.
-                let t = tokens.id_token.clone();
-                if let Some(t) = t {
-                    let ctx = ValidationContext {
-                        access_token: Some(HashedValue {
-                            value: tokens.access_token.secret(),
-                            required: false,
-                        }),
-                        ..Default::default()
-                    };
-                    let v = self.validate_with_rotation(meta, t.secret(), &ctx).await?;
-                    session.id_token = Some(t);
-                    session.claims = Some(v.claims);
-                }
-                session.access_token = Some(tokens.access_token);
-                session.token_type = Some(tokens.token_type.as_str().to_owned());
-                session.expires_at = tokens.expires_at;
-                session.scope = tokens.scope.map(|s| s.to_string());
-                if let Some(rt) = tokens.refresh_token {
-                    session.refresh_token = Some(rt);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// Refreshes with `refresh_token`. When `original_id_token` is given, a refreshed ID
-    /// token must keep its `iss`, `sub` and `auth_time` (OpenID Connect Core §12.2).
-    pub async fn refresh(
-        &self,
-        refresh_token: &oidc_core::RefreshToken,
-        original_id_token: Option<&IdTokenClaims>,
-    ) -> Result<Session, Error> {
-        let r = self
-            .interruptible(self.refresh_with(refresh_token, original_id_token))
-            .await;
-        self.report(r)
-    }
-
-    /// Refreshes `session` in place (tokens, expiry, claims; the rotated refresh token replaces
-    /// the old one, which must not be used again).
-    pub async fn refresh_session(&self, session: &mut Session) -> Result<(), Error> {
-        let rt = session
-            .refresh_token
-            .clone()
-            .ok_or(Error::Config("the session has no refresh token"))?;
-        let fresh = self.refresh(&rt, session.claims.as_ref()).await?;
-        session.access_token = fresh.access_token;
-        session.token_type = fresh.token_type;
-        session.expires_at = fresh.expires_at;
-        session.refresh_token = fresh.refresh_token;
-        if fresh.id_token.is_some() {
-            session.id_token = fresh.id_token;
-            session.claims = fresh.claims;
-        }
-        if fresh.scope.is_some() {
-            session.scope = fresh.scope;
-        }
-        if fresh.user.is_some() {
-            session.user = fresh.user;
-        }
-        Ok(())
-    }
-
-    /// The session's access token, refreshed first when it expires within the configured
-    /// margin (and a refresh token is available).
-    pub async fn fresh_access_token(&self, session: &mut Session) -> Result<AccessToken, Error> {
-        let margin = i64::try_from(self.inner.config.refresh_margin.as_secs()).unwrap_or(i64::MAX);
-        if session.expires_within(self.inner.clock.now_unix(), margin)
-            && session.refresh_token.is_some()
-        {
-            self.refresh_session(session).await?;
-        }
-        session
-            .access_token
-            .clone()
-            .ok_or(Error::Config("the session has no access token"))
-    }
-
     /// Signs in with the device authorization grant (RFC 8628), for machines without a
     /// browser: `Events::on_device_code` tells the user what to do; polling honours the
     /// provider's interval and the configured timeout.
@@ -1431,19 +1362,7 @@ impl OidcDesktop {
                 std::future::pending::<()>(),
             )
             .await?;
-        let mut session = Session {
-            issuer: self.inner.issuer.as_str().to_owned(),
-            client_id: c.client_id.clone(),
-            access_token: None,
-            token_type: None,
-            expires_at: None,
-            refresh_token: None,
-            id_token: None,
-            claims: None,
-            user: None,
-            scope: None,
-            authorization_response: Vec::new(),
-        };
+        let mut session = Session::new(self.inner.issuer.as_str(), &c.client_id);
         self.absorb_tokens(&meta, &mut session, tokens, None, None, None)
             .await?;
         if c.fetch_userinfo {

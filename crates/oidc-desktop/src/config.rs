@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oidc_core::{ClientSecret, GrantType, Prompt, RefreshToken, ResponseMode, ResponseType, Scope};
+use oidc_core::{ClientSecret, GrantType, Prompt, ResponseMode, ResponseType, Scope};
 use oidc_jose::{ExpectedIssuer, SigningKey, SkipChecks};
 use oidc_token::UserInfoStyle;
 use url::Url;
@@ -127,8 +127,6 @@ pub struct Config {
     /// `{{error}}` / `{{error_description}}` are replaced (escaped) by the provider's error
     /// only for a delivered, state-checked response; a refused one shows only fixed text.
     pub failure_html: Option<String>,
-    /// The seed's `refresh_token`: when set, `authenticate()` refreshes without a browser.
-    pub refresh_token: Option<RefreshToken>,
     /// The seed's `ExpectedIssuer`.
     pub expected_issuer: Option<ExpectedIssuer>,
     /// The seed's `ExpectedAudience`.
@@ -196,7 +194,6 @@ impl std::fmt::Debug for Config {
             .field("use_nonce", &self.use_nonce)
             .field("timeout", &self.timeout)
             .field("loopback_port", &self.loopback_port)
-            .field("refresh_token", &self.refresh_token)
             .finish_non_exhaustive()
     }
 }
@@ -233,7 +230,6 @@ impl Config {
             failure_url: None,
             success_html: None,
             failure_html: None,
-            refresh_token: None,
             expected_issuer: None,
             expected_audience: None,
             skip_checks: SkipChecks::default(),

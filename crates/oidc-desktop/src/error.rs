@@ -90,9 +90,17 @@ pub enum Error {
     /// The configuration is inconsistent.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
-    /// The token store failed.
+    /// The token store failed (see [`oidc_store::Error`] for the precise cause and its fix).
     #[error("token store: {0}")]
-    Store(#[source] std::io::Error),
+    Store(#[from] oidc_store::Error),
+    /// A token is needed, none could be had without the user, and the caller did not allow
+    /// an interactive sign-in ([`crate::Interactive::Never`]).
+    #[error("signing in again is required: {reason}")]
+    InteractionRequired {
+        /// Why the stored session could not be used (none stored, no refresh token, the
+        /// provider refused the refresh token, …).
+        reason: String,
+    },
     /// A stored session could not be read back.
     #[error("the stored session is unreadable: {0}")]
     StoredSession(#[source] serde_json::Error),
@@ -154,6 +162,7 @@ impl Error {
             Error::IdTokenMismatch(MismatchedClaim::Sub) => "subject_mismatch",
             Error::Config(_) => "invalid_configuration",
             Error::Store(_) | Error::StoredSession(_) => "token_store",
+            Error::InteractionRequired { .. } => "interaction_required",
             Error::Interrupted => "cancelled",
         }
     }

@@ -116,6 +116,13 @@ pub trait Events: Send + Sync {
     fn on_paste_refused(&self, reason: &str) {
         let _ = reason;
     }
+
+    /// [`OidcDesktop::acquire`](crate::OidcDesktop::acquire) could not use the stored
+    /// session (`reason`: none stored, expired without a refresh token, refresh token refused)
+    /// and is about to sign the user in interactively.
+    fn on_signing_in_again(&self, reason: &str) {
+        let _ = reason;
+    }
 }
 
 /// The default: no-op events (logs still go to `tracing`).

@@ -39,19 +39,22 @@
 //!
 //! For programs without an async runtime, [`blocking::OidcDesktop`] has the same surface.
 
+mod acquire;
 mod browser;
 mod client;
 mod config;
 mod error;
 mod events;
+mod lazy_http;
 mod paste;
 mod presets;
+mod refresh;
 mod session;
-mod store;
 
 pub mod blocking;
 pub mod testing;
 
+pub use acquire::{Acquire, Acquired, Acquisition, Interactive};
 pub use browser::{
     BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser, run_template,
     split_command,
@@ -60,14 +63,15 @@ pub use client::{OidcDesktop, OidcDesktopBuilder};
 pub use config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
 pub use error::{Error, MismatchedClaim};
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
+pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore, account_store_key, store_key};
 pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;
 pub use session::Session;
-pub use store::{FileStore, MemoryStore, TokenStore, store_key};
 
 pub use oidc_core as core;
 pub use oidc_discovery as discovery;
 pub use oidc_jose as jose;
 pub use oidc_loopback as loopback;
 pub use oidc_reqwest as reqwest_transport;
+pub use oidc_store as store;
 pub use oidc_token as token;

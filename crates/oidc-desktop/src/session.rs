@@ -23,6 +23,12 @@ pub struct Session {
     pub(crate) user: Option<UserDetails>,
     pub(crate) scope: Option<String>,
     pub(crate) authorization_response: Vec<(String, String)>,
+    /// When the current access token was obtained, Unix seconds.
+    pub(crate) obtained_at: Option<i64>,
+    /// Read back from a token store rather than obtained by this process.
+    pub(crate) from_store: bool,
+    /// Why the provider refused the refresh token (its answer), once it has.
+    pub(crate) refresh_refused: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -37,6 +43,9 @@ impl std::fmt::Debug for Session {
             .field("id_token", &self.id_token)
             .field("claims", &self.claims)
             .field("scope", &self.scope)
+            .field("obtained_at", &self.obtained_at)
+            .field("from_store", &self.from_store)
+            .field("refresh_refused", &self.refresh_refused)
             .finish_non_exhaustive()
     }
 }
@@ -61,9 +70,33 @@ struct Stored {
     userinfo: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    obtained_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_refused: Option<String>,
 }
 
 impl Session {
+    /// An empty session of `issuer` and `client_id`, filled by a grant.
+    pub(crate) fn new(issuer: &str, client_id: &str) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            access_token: None,
+            token_type: None,
+            expires_at: None,
+            refresh_token: None,
+            id_token: None,
+            claims: None,
+            user: None,
+            scope: None,
+            authorization_response: Vec::new(),
+            obtained_at: None,
+            from_store: false,
+            refresh_refused: None,
+        }
+    }
+
     /// The issuer that signed the user in.
     pub fn issuer(&self) -> &str {
         &self.issuer
@@ -74,7 +107,7 @@ impl Session {
         &self.client_id
     }
 
-    /// The access token (the seed's `access_token`), whatever its expiry.
+    /// The access token, whatever its expiry.
     pub fn access_token(&self) -> Option<&AccessToken> {
         self.access_token.as_ref()
     }
@@ -84,7 +117,7 @@ impl Session {
         self.token_type.as_deref()
     }
 
-    /// When the access token expires, Unix seconds (the seed's `AccessTokenExp`).
+    /// When the access token expires, Unix seconds.
     pub fn expires_at(&self) -> Option<i64> {
         self.expires_at
     }
@@ -96,17 +129,46 @@ impl Session {
             .is_some_and(|e| now.saturating_add(margin_secs) >= e)
     }
 
+    /// When the access token was obtained, Unix seconds (with [`Self::expires_at`], its
+    /// lifetime).
+    pub fn obtained_at(&self) -> Option<i64> {
+        self.obtained_at
+    }
+
+    /// True when this session was read back from a [`crate::TokenStore`]: its claims were
+    /// validated when the tokens were obtained and are not validated again (the store is
+    /// private to the user; see docs/SECURITY.md).
+    pub fn is_from_store(&self) -> bool {
+        self.from_store
+    }
+
+    /// Why the provider refused the refresh token, once it has: the session then needs a
+    /// new sign-in, and the dead token is no longer kept.
+    pub fn refresh_refused(&self) -> Option<&str> {
+        self.refresh_refused.as_deref()
+    }
+
+    /// How long before expiry a token counts as used up: `configured`, but never more than a
+    /// quarter of the token's lifetime, so a provider issuing 30-second tokens does not see a
+    /// refresh for every use.
+    pub(crate) fn reuse_margin(&self, configured: i64) -> i64 {
+        match (self.obtained_at, self.expires_at) {
+            (Some(o), Some(e)) if e > o => configured.min((e - o) / 4),
+            _ => configured,
+        }
+    }
+
     /// The refresh token, if the provider issued one.
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh_token.as_ref()
     }
 
-    /// The raw ID token (the seed's `id_token_id_token_content`).
+    /// The raw ID token.
     pub fn id_token(&self) -> Option<&IdTokenString> {
         self.id_token.as_ref()
     }
 
-    /// The validated ID token's claims (the seed's `id_token_*`).
+    /// The validated ID token's claims.
     pub fn claims(&self) -> Option<&IdTokenClaims> {
         self.claims.as_ref()
     }
@@ -116,7 +178,7 @@ impl Session {
         self.user.as_ref()
     }
 
-    /// The user's details (the seed's `user_details_*`): UserInfo first, then the ID token's
+    /// The user's details: UserInfo first, then the ID token's
     /// claims for whatever UserInfo did not say.
     pub fn user(&self) -> StandardClaims {
         let mut out = self
@@ -133,12 +195,12 @@ impl Session {
         out
     }
 
-    /// The granted scope (the seed's `authorization_scope` after the sign-in).
+    /// The granted scope.
     pub fn scope(&self) -> Option<&str> {
         self.scope.as_deref()
     }
 
-    /// The raw parameters of the authorization response (the seed's `get_query_param`).
+    /// The raw parameters of the authorization response.
     pub fn authorization_response(&self) -> &[(String, String)] {
         &self.authorization_response
     }
@@ -164,13 +226,15 @@ impl Session {
             id_token_claims: self.claims.as_ref().map(|c| c.json().clone()),
             userinfo: self.user.as_ref().map(|u| Value::Object(u.json().clone())),
             scope: self.scope.clone(),
+            obtained_at: self.obtained_at,
+            refresh_refused: self.refresh_refused.clone(),
         };
         // Every member is a string, a number or JSON already: serialization cannot fail.
         serde_json::to_string(&stored).unwrap_or_default()
     }
 
     /// Restores a stored session. The claims were validated when the session was made;
-    /// they are read back, not validated again.
+    /// they are read back, not validated again, and [`Self::is_from_store`] says so.
     pub fn from_json(json: &str) -> Result<Self, crate::Error> {
         let s: Stored = serde_json::from_str(json).map_err(crate::Error::StoredSession)?;
         let claims = match s.id_token_claims {
@@ -193,6 +257,9 @@ impl Session {
             user,
             scope: s.scope,
             authorization_response: Vec::new(),
+            obtained_at: s.obtained_at,
+            from_store: true,
+            refresh_refused: s.refresh_refused,
         })
     }
 }

@@ -108,12 +108,17 @@ async fn refresh_token_grant_without_browser() {
     let c = client(&op, &agent).build().unwrap();
     let first = c.authenticate().await.unwrap();
     let rt = first.refresh_token().unwrap().clone();
-    let refreshing = client(&op, &agent)
-        .configure(|c| c.refresh_token = Some(rt.clone()))
-        .build()
-        .unwrap();
+    let refreshing = client(&op, &agent).build().unwrap();
+    refreshing.store_session(&first).await.unwrap();
     op.handle().clear_requests();
-    let second = refreshing.authenticate().await.unwrap();
+    let got = refreshing
+        .acquire()
+        .force_refresh(true)
+        .interactive(oidc_desktop::Interactive::Never)
+        .await
+        .unwrap();
+    assert_eq!(got.how, oidc_desktop::Acquisition::Refreshed);
+    let second = got.session;
     assert!(
         op.handle().requests_to(Endpoint::Authorization).is_empty(),
         "no browser for a refresh"
