@@ -124,6 +124,10 @@ const CLIENT_OWNED: &[(&str, &str)] = &[
         "request_uri",
         "it comes from the provider's pushed authorization response",
     ),
+    (
+        "dpop_jkt",
+        "it is the thumbprint of the client's DPoP key (RFC 9449 §10)",
+    ),
 ];
 
 /// Standard parameters with a typed setting of their own; as extra parameters they would be
@@ -201,6 +205,7 @@ pub struct AuthorizationRequest {
     ui_locales: Option<String>,
     claims: Option<String>,
     acr_values: Option<String>,
+    dpop_jkt: Option<String>,
     extra: Vec<(String, String)>,
 }
 
@@ -227,6 +232,7 @@ impl AuthorizationRequest {
             ui_locales: None,
             claims: None,
             acr_values: None,
+            dpop_jkt: None,
             extra: Vec::new(),
         }
     }
@@ -337,6 +343,14 @@ impl AuthorizationRequest {
         self
     }
 
+    /// `dpop_jkt` (RFC 9449 §10): the thumbprint of the DPoP key the code will be redeemed
+    /// with, binding the authorization code to it.
+    #[must_use]
+    pub fn dpop_jkt(mut self, thumbprint: impl Into<String>) -> Self {
+        self.dpop_jkt = Some(thumbprint.into());
+        self
+    }
+
     /// An extra parameter. A parameter with a typed setter, or one the client owns (see
     /// [`ParameterRole`]), is refused by [`Self::build_url`] and [`Self::to_pairs`].
     #[must_use]
@@ -416,6 +430,9 @@ impl AuthorizationRequest {
         }
         if let Some(a) = &self.acr_values {
             push("acr_values", a.clone());
+        }
+        if let Some(j) = &self.dpop_jkt {
+            push("dpop_jkt", j.clone());
         }
         for (k, v) in &self.extra {
             push(k, v.clone());
@@ -548,7 +565,13 @@ mod tests {
             base().prompt([Prompt::None, Prompt::Login]).build_url(),
             Err(Error::PromptNoneCombined)
         ));
-        for name in ["state", "request", "ui_locales", "acr_values"] {
+        let with_jkt = base().dpop_jkt("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
+        let url = with_jkt.build_url().unwrap();
+        assert!(
+            url.query_pairs()
+                .any(|(k, v)| k == "dpop_jkt" && v == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")
+        );
+        for name in ["state", "request", "ui_locales", "acr_values", "dpop_jkt"] {
             assert!(
                 matches!(
                     base().param(name, "x").build_url(),
@@ -571,6 +594,7 @@ mod tests {
             "code_challenge_method",
             "request",
             "request_uri",
+            "dpop_jkt",
         ] {
             assert!(
                 matches!(ParameterRole::of(owned), ParameterRole::ClientOwned { why } if !why.is_empty()),

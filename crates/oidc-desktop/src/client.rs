@@ -1268,6 +1268,7 @@ impl OidcDesktop {
             &endpoint,
             access,
             c.userinfo_style,
+            oidc_token::TokenScheme::Bearer,
         )
         .await?;
         let parse = |keys: &SignerKeys| {

@@ -20,6 +20,9 @@
 //!   ([`Error::UserInfoSubjectMismatch`], code 903); [`UserDetails`] with claim lookup.
 //! - Revocation (RFC 7009), introspection (RFC 7662), Pushed Authorization Requests
 //!   (RFC 9126) and the RP-initiated logout URL ([`LogoutUrl`]).
+//! - DPoP (RFC 9449) through one request decorator, [`DpopHttp`]: a proof on every request
+//!   it sends, `ath` for DPoP-bound access tokens, server nonces remembered per origin and one
+//!   retry on `use_dpop_nonce`.
 //!
 //! Responses larger than [`ResponseOptions::max_response_bytes`] (1 MiB) are refused;
 //! provider deviations are tolerated only through named options such as
@@ -72,6 +75,7 @@
 
 mod auth;
 mod device;
+mod dpop;
 mod error;
 mod logout;
 mod par;
@@ -88,6 +92,7 @@ pub use device::{
     DEFAULT_INTERVAL_SECS, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollOptions,
     SLOW_DOWN_STEP_SECS, SleepFuture, Sleeper, TokioSleeper,
 };
+pub use dpop::{DpopHttp, DpopNonces, DpopSigner, demands_nonce, htu_of, response_nonce};
 pub use error::{Endpoint, Error, Result};
 pub use logout::LogoutUrl;
 pub use par::PushedAuthorization;
@@ -97,8 +102,9 @@ pub use token::{
     TokenType, parse_token_response, refreshed,
 };
 pub use userinfo::{
-    UserDetails, UserInfoParse, UserInfoStyle, UserInfoVerification, build_userinfo_request,
-    fetch_userinfo, fetch_userinfo_response, parse_userinfo_response,
+    TokenScheme, UserDetails, UserInfoParse, UserInfoStyle, UserInfoVerification,
+    build_userinfo_request, build_userinfo_request_with, fetch_userinfo, fetch_userinfo_response,
+    parse_userinfo_response,
 };
 pub use wire::DEFAULT_MAX_RESPONSE_BYTES;
 

@@ -69,6 +69,9 @@ impl ResponseOptions {
 pub enum TokenType {
     /// `Bearer` (RFC 6750), matched case-insensitively.
     Bearer,
+    /// `DPoP` (RFC 9449): bound to the key of the proof that accompanied the request. Whether
+    /// it was asked for is the caller's check (a `Bearer` answer to a proof is a downgrade).
+    Dpop,
     /// Anything else, as sent (only with `accept_non_bearer_token_type`).
     Other(String),
 }
@@ -78,6 +81,8 @@ impl TokenType {
     pub fn parse(value: &str) -> Self {
         if value.eq_ignore_ascii_case("bearer") {
             TokenType::Bearer
+        } else if value.eq_ignore_ascii_case("dpop") {
+            TokenType::Dpop
         } else {
             TokenType::Other(value.to_owned())
         }
@@ -87,6 +92,7 @@ impl TokenType {
     pub fn as_str(&self) -> &str {
         match self {
             TokenType::Bearer => "Bearer",
+            TokenType::Dpop => "DPoP",
             TokenType::Other(s) => s,
         }
     }

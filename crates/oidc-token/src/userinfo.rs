@@ -22,15 +22,47 @@ pub enum UserInfoStyle {
     PostWithFormBody,
 }
 
-/// Builds the UserInfo request (pure).
+/// How an access token is presented: as a bearer token, or bound to a DPoP key (RFC 9449
+/// §7.1: always in the `Authorization` header, scheme `DPoP`, with a proof beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenScheme {
+    /// `Bearer` (RFC 6750).
+    #[default]
+    Bearer,
+    /// `DPoP` (RFC 9449); the proof header is added by [`crate::DpopHttp`].
+    Dpop,
+}
+
+/// Builds the UserInfo request (pure), the token presented as a bearer token.
 pub fn build_userinfo_request(
     userinfo_endpoint: &Url,
     access_token: &AccessToken,
     style: UserInfoStyle,
 ) -> Result<HttpRequest> {
+    build_userinfo_request_with(userinfo_endpoint, access_token, style, TokenScheme::Bearer)
+}
+
+/// Builds the UserInfo request (pure) with the given presentation. A DPoP-bound token never
+/// travels in a form body: `PostWithFormBody` then sends it in the header.
+pub fn build_userinfo_request_with(
+    userinfo_endpoint: &Url,
+    access_token: &AccessToken,
+    style: UserInfoStyle,
+    scheme: TokenScheme,
+) -> Result<HttpRequest> {
     const E: Endpoint = Endpoint::UserInfo;
     let accept = "application/json, application/jwt";
-    let bearer = format!("Bearer {}", access_token.secret());
+    let (bearer, style) = match scheme {
+        TokenScheme::Bearer => (format!("Bearer {}", access_token.secret()), style),
+        TokenScheme::Dpop => (
+            format!("DPoP {}", access_token.secret()),
+            match style {
+                UserInfoStyle::PostWithFormBody => UserInfoStyle::PostWithHeader,
+                s => s,
+            },
+        ),
+    };
     let b = http::Request::builder()
         .uri(userinfo_endpoint.as_str())
         .header(http::header::ACCEPT, accept);
@@ -229,8 +261,9 @@ pub async fn fetch_userinfo_response(
     userinfo_endpoint: &Url,
     access_token: &AccessToken,
     style: UserInfoStyle,
+    scheme: TokenScheme,
 ) -> Result<HttpResponse> {
-    let request = build_userinfo_request(userinfo_endpoint, access_token, style)?;
+    let request = build_userinfo_request_with(userinfo_endpoint, access_token, style, scheme)?;
     send(http, Endpoint::UserInfo, request).await
 }
 
