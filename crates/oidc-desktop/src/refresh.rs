@@ -8,12 +8,14 @@
 //! - no new refresh token: the earlier one stays;
 //! - an `auth_time` that moved (OpenID Connect Core §12.2 says it must not, but widely used
 //!   providers send the latest sign-in): logged as the provider's deviation, accepted;
-//! - a new ID token that is merely out of its time window, or whose keys cannot be fetched:
-//!   the new access and refresh tokens are kept, the earlier ID token stays, a warning says
-//!   why.
+//! - a new ID token whose keys cannot be fetched right now (a network failure, not a
+//!   verdict): the new access and refresh tokens from the token endpoint are kept with the
+//!   earlier, verified ID token and claims, and a log line says why.
 //!
-//! What does question the answer's origin or subject — signature, `iss`, `sub`, `aud`,
-//! `azp`, `at_hash`, algorithm — refuses it, and the session is marked dead explicitly
+//! Every other failed check of a new ID token — signature, `iss`, `sub`, `aud`, `azp`,
+//! `at_hash`, algorithm, and its time window (`exp`, `nbf`, `iat`), which the conformance
+//! catalogue's Refresh profile requires to be refused — refuses the whole answer: no token is
+//! accepted before every check passed. The session is then marked dead explicitly
 //! ([`Session::refresh_refused`]) so nobody replays a token the provider has retired.
 
 use oidc_core::{AccessToken, RefreshToken};
@@ -38,16 +40,6 @@ impl RefreshFailure {
             token_dead: false,
         }
     }
-}
-
-/// Timing-only failures of an otherwise genuine ID token.
-fn is_timing_only(e: &oidc_jose::Error) -> bool {
-    matches!(
-        e,
-        oidc_jose::Error::Expired { .. }
-            | oidc_jose::Error::NotYetValid { .. }
-            | oidc_jose::Error::InvalidIssuedAt { .. }
-    )
 }
 
 impl OidcDesktop {
@@ -101,12 +93,6 @@ impl OidcDesktop {
                     report_moved_auth_time(self, original.as_ref(), &v.claims);
                     new_id = Some((t.clone(), v.claims));
                 }
-                Err(Error::IdToken(e)) if is_timing_only(&e) => self.log(
-                    LogLevel::Info,
-                    &format!(
-                        "the refreshed ID token was not accepted ({e}); keeping the new access and refresh tokens and the earlier ID token"
-                    ),
-                ),
                 Err(e @ (Error::Discovery(_) | Error::Transport(_))) => self.log(
                     LogLevel::Info,
                     &format!(
