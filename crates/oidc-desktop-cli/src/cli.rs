@@ -315,6 +315,27 @@ pub(crate) struct CacheArgs {
     /// each is cached apart [default: the --login-hint, if any]
     #[arg(long, value_name = "LABEL")]
     pub(crate) account: Option<String>,
+    /// Where the cached session lives
+    #[arg(
+        long,
+        value_enum,
+        env = "OIDC_DESKTOP_TOKEN_STORE",
+        default_value = "file",
+        value_name = "STORE"
+    )]
+    pub(crate) token_store: StoreArg,
+}
+
+/// `--token-store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StoreArg {
+    /// A 0600 file per session in the cache directory (0700, yours)
+    File,
+    /// The OS keyring (Keychain, Credential Manager, Secret Service, kernel keyutils);
+    /// falls back to the file, with a warning, when the keyring fails
+    Keyring,
+    /// Memory only: nothing outlives the process (containers)
+    None,
 }
 
 /// `demo`.
@@ -343,6 +364,10 @@ pub(crate) struct LoginArgs {
     pub(crate) browser: BrowserArgs,
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
+    /// With --cache: refresh even when the cached access token is still valid (unless
+    /// another process refreshed it a moment ago)
+    #[arg(long, requires = "cache")]
+    pub(crate) force_refresh: bool,
     /// The flow [default: code, or the flow of --response-type]
     #[arg(long, value_enum)]
     pub(crate) grant: Option<GrantArg>,
@@ -558,6 +583,15 @@ pub(crate) struct LogoutArgs {
     /// The cache directory [default: $XDG_CACHE_HOME/oidc-desktop or ~/.cache/oidc-desktop]
     #[arg(long, env = "OIDC_DESKTOP_CACHE_DIR", value_name = "DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// Where the cached session lives (see `login --token-store`)
+    #[arg(
+        long,
+        value_enum,
+        env = "OIDC_DESKTOP_TOKEN_STORE",
+        default_value = "file",
+        value_name = "STORE"
+    )]
+    pub(crate) token_store: StoreArg,
     /// The account whose cached session to forget (see `login --account`)
     #[arg(long, value_name = "LABEL")]
     pub(crate) account: Option<String>,

@@ -1,5 +1,6 @@
 //! The commands.
 
+use std::future::IntoFuture as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,12 +18,11 @@ use oidc_desktop::reqwest_transport::{
 use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
-    BrowserFailure, BrowserLauncher, ClientAuthChoice, LaunchError, OidcDesktop,
-    OidcDesktopBuilder, PastedAddresses, Session, SystemBrowser,
+    Acquisition, BrowserFailure, BrowserLauncher, ClientAuthChoice, Interactive, LaunchError,
+    OidcDesktop, OidcDesktopBuilder, PastedAddresses, Session, SystemBrowser,
 };
 use serde_json::{Value, json};
 
-use crate::cache::Cache;
 use crate::cli::{
     BrowserArgs, CacheArgs, ClientAuthArg, Command, DemoArgs, DeviceArgs, DiscoverArgs, GrantArg,
     LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RedirectHostArg, RefreshArgs, RevokeArgs,
@@ -48,9 +48,6 @@ impl Ctx {
         self.format == OutputFormat::Text
     }
 }
-
-/// A cached session is reused while its tokens stay valid this much longer.
-const REUSE_MARGIN_SECS: i64 = 60;
 
 /// Runs one command.
 pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError> {
@@ -113,22 +110,27 @@ fn status(a: &crate::cli::StatusArgs) -> Result<Outcome, CliError> {
             "status needs --issuer and --client-id (or a --profile that has them)",
         ));
     };
-    let cache = Cache::open(
-        a.cache.cache_dir.as_deref(),
-        issuer,
-        client_id,
-        &a.scope,
-        a.cache.account.as_deref().or(a.login_hint.as_deref()),
-    )?;
+    let account = a.cache.account.as_deref().or(a.login_hint.as_deref());
+    let mut b = OidcDesktop::builder(issuer)
+        .client_id(client_id.clone())
+        .scope(&a.scope)
+        .token_store(crate::cache::open(
+            a.cache.token_store,
+            a.cache.cache_dir.as_deref(),
+        )?);
+    if let Some(acc) = account {
+        b = b.account(acc);
+    }
+    let client = build(b)?;
     let now = now_unix();
     let mut v = json!({
         "signed_in": false,
         "issuer": issuer,
         "client_id": client_id,
-        "account": a.cache.account.as_deref().or(a.login_hint.as_deref()),
-        "stored_in": cache.path().display().to_string(),
+        "account": account,
+        "stored_in": client.session_location(),
     });
-    let title = match cache.load() {
+    let title = match client.stored_session()? {
         None => "Not signed in (no cached session).".to_owned(),
         Some(s) => {
             let user = s.user();
@@ -143,6 +145,7 @@ fn status(a: &crate::cli::StatusArgs) -> Result<Outcome, CliError> {
                 json!(s.access_token().is_some() && s.expires_at().is_none_or(|e| e > now));
             v["id_token_expires_at"] = json!(id_exp);
             v["refresh_token"] = json!(s.refresh_token().is_some());
+            v["refresh_refused"] = json!(s.refresh_refused());
             let who = user
                 .email
                 .or(user.name)
@@ -479,42 +482,6 @@ fn session_outcome(session: Session, userinfo: Option<Value>, headline: &str) ->
     }
 }
 
-fn open_cache(
-    args: &CacheArgs,
-    client: &OidcDesktop,
-    p: &ProviderArgs,
-) -> Result<Option<Cache>, CliError> {
-    if !args.cache {
-        return Ok(None);
-    }
-    Cache::open(
-        args.cache_dir.as_deref(),
-        client.issuer().as_str(),
-        &client.config().client_id,
-        &p.scope,
-        args.account
-            .as_deref()
-            .or(client.config().login_hint.as_deref()),
-    )
-    .map(Some)
-}
-
-/// Whether a cached session can be handed out as it is.
-fn still_valid(s: &Session, ctx: &Ctx) -> bool {
-    let now = now_unix();
-    if s.access_token().is_none() || s.expires_within(now, REUSE_MARGIN_SECS) {
-        return false;
-    }
-    if ctx.format == OutputFormat::ExecCredential {
-        // kubectl gets the ID token: it must stay valid too.
-        return s
-            .claims()
-            .and_then(|c| c.exp)
-            .is_some_and(|exp| exp > now + REUSE_MARGIN_SECS);
-    }
-    true
-}
-
 /// UserInfo for a session restored from the cache, when `--userinfo` asks for it.
 async fn cached_userinfo(
     client: &OidcDesktop,
@@ -564,11 +531,14 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         _ => None,
     };
     let no_browser = a.browser.no_browser || remote.is_some();
-    if let Some(why) = remote {
-        eprintln!(
-            "Not opening a browser: {why}. (Name one with --browser-command to open it anyway.)"
-        );
-    }
+    // Said when a sign-in is about to need the browser, not on every cached run.
+    let say_why = move || {
+        if let Some(why) = remote {
+            eprintln!(
+                "Not opening a browser: {why}. (Name one with --browser-command to open it anyway.)"
+            );
+        }
+    };
     let mut events = CliEvents::new(ctx.text(), no_browser);
     if no_browser {
         events = events.with_paste();
@@ -612,43 +582,33 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         tracing::info!("WSL: opening the Windows browser with `{command}`");
         b = b.browser_command(command.clone());
     }
+    let b = crate::cache::with_store(b, &a.cache, a.login_hint.as_deref())?;
     let client = build(b)?;
-    let cache = open_cache(&a.cache, &client, &a.provider)?;
-    if let Some(cache) = &cache
-        && let Some(mut s) = cache.load()
-    {
-        if still_valid(&s, ctx) {
-            tracing::info!(path = %cache.path().display(), "reusing the cached session");
-            if ctx.text() {
-                eprintln!("Using the cached session ({}).", cache.path().display());
-            }
-            let ui = cached_userinfo(&client, &s, &a.provider).await?;
-            return Ok(session_outcome(s, ui, "Signed in (cached) as"));
-        }
-        if s.refresh_token().is_some() {
-            if ctx.text() {
-                eprintln!("Refreshing the cached session…");
-            }
-            match interruptible(&client, client.refresh_session(&mut s)).await {
-                Ok(()) => {
-                    cache.save(&s)?;
-                    let ui = cached_userinfo(&client, &s, &a.provider).await?;
-                    return Ok(session_outcome(s, ui, "Signed in (refreshed) as"));
+    if a.cache.cache {
+        let interactive = if no_browser {
+            let events = events.clone();
+            Interactive::paste(move |meta| {
+                say_why();
+                if meta.device_authorization_endpoint().is_some() {
+                    events.offer_device_grant();
                 }
-                Err(e) if e.kind == "cancelled" => return Err(e),
-                Err(e) => {
-                    tracing::warn!(kind = %e.kind, "the cached session could not be refreshed: {}", e.message);
-                    if ctx.text() {
-                        eprintln!(
-                            "The cached session could not be refreshed ({}); signing in again.",
-                            e.kind
-                        );
-                    }
-                }
-            }
-        }
+                stdin_lines()
+            })
+        } else {
+            Interactive::Browser
+        };
+        return acquire(
+            &client,
+            interactive,
+            a.force_refresh,
+            &a.provider,
+            &events,
+            ctx,
+        )
+        .await;
     }
     let r = if no_browser {
+        say_why();
         if let Ok(meta) = client.discovery().await
             && meta.device_authorization_endpoint().is_some()
         {
@@ -659,11 +619,48 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         interruptible(&client, client.authenticate()).await
     };
     events.done();
-    let session = r?;
-    if let Some(cache) = &cache {
-        cache.save(&session)?;
-    }
-    Ok(session_outcome(session, None, "Signed in as"))
+    Ok(session_outcome(r?, None, "Signed in as"))
+}
+
+/// `--cache`: the stored session, refreshed or replaced as needed, by the library's one
+/// acquisition path (shared with every other process of the user).
+async fn acquire(
+    client: &OidcDesktop,
+    interactive: Interactive,
+    force_refresh: bool,
+    p: &ProviderArgs,
+    events: &CliEvents,
+    ctx: &Ctx,
+) -> Result<Outcome, CliError> {
+    let r = interruptible(
+        client,
+        client
+            .acquire()
+            .interactive(interactive)
+            .force_refresh(force_refresh)
+            // kubectl gets the ID token: it must stay valid too.
+            .require_id_token(ctx.format == OutputFormat::ExecCredential)
+            .into_future(),
+    )
+    .await;
+    events.done();
+    let got = r?;
+    let title = match got.how {
+        Acquisition::Stored | Acquisition::StoredByAnother => {
+            tracing::info!(stored_in = %client.session_location(), "reusing the cached session");
+            if ctx.text() {
+                eprintln!("Using the cached session ({}).", client.session_location());
+            }
+            "Signed in (cached) as"
+        }
+        Acquisition::Refreshed => "Signed in (refreshed) as",
+        _ => "Signed in as",
+    };
+    let ui = match got.how {
+        Acquisition::SignedIn => None,
+        _ => cached_userinfo(client, &got.session, p).await?,
+    };
+    Ok(session_outcome(got.session, ui, title))
 }
 
 fn original_claims(id_token: &str) -> Result<IdTokenClaims, CliError> {
@@ -673,44 +670,61 @@ fn original_claims(id_token: &str) -> Result<IdTokenClaims, CliError> {
 }
 
 async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
-    let client = build(builder(&a.provider, ctx, true)?)?;
-    let cache = open_cache(&a.cache, &client, &a.provider)?;
+    let b = crate::cache::with_store(builder(&a.provider, ctx, true)?, &a.cache, None)?;
+    let client = build(b)?;
     let original = a.id_token.as_deref().map(original_claims).transpose()?;
-    let session = match (&a.refresh_token, &cache) {
-        (Some(rt), _) => {
-            interruptible(
+    let session = match (&a.refresh_token, a.cache.cache) {
+        (Some(rt), cache) => {
+            let s = interruptible(
                 &client,
                 client.refresh(&RefreshToken::new(rt.clone()), original.as_ref()),
             )
-            .await?
+            .await?;
+            if cache {
+                interruptible(&client, client.store_session(&s)).await?;
+            }
+            s
         }
-        (None, Some(cache)) => {
-            let mut s = cache.load().ok_or_else(|| {
-                CliError::usage("no cached session to refresh: sign in with `login --cache` first")
-            })?;
+        (None, true) => {
+            if client.stored_session()?.is_none() {
+                return Err(CliError::usage(
+                    "no cached session to refresh: sign in with `login --cache` first",
+                ));
+            }
             match original {
                 // An explicit original ID token wins over the cached claims.
                 Some(o) => {
-                    let rt = s.refresh_token().cloned().ok_or_else(|| {
-                        CliError::usage("the cached session has no refresh token")
-                    })?;
-                    interruptible(&client, client.refresh(&rt, Some(&o))).await?
+                    let stored = client.stored_session()?;
+                    let rt = stored
+                        .as_ref()
+                        .and_then(|s| s.refresh_token().cloned())
+                        .ok_or_else(|| {
+                            CliError::usage("the cached session has no refresh token")
+                        })?;
+                    let s = interruptible(&client, client.refresh(&rt, Some(&o))).await?;
+                    interruptible(&client, client.store_session(&s)).await?;
+                    s
                 }
                 None => {
-                    interruptible(&client, client.refresh_session(&mut s)).await?;
-                    s
+                    let got = interruptible(
+                        &client,
+                        client
+                            .acquire()
+                            .force_refresh(true)
+                            .interactive(Interactive::Never)
+                            .into_future(),
+                    )
+                    .await?;
+                    got.session
                 }
             }
         }
-        (None, None) => {
+        (None, false) => {
             return Err(CliError::usage(
                 "pass --refresh-token T (or --cache to use the cached session's)",
             ));
         }
     };
-    if let Some(cache) = &cache {
-        cache.save(&session)?;
-    }
     Ok(session_outcome(session, None, "Refreshed the tokens of"))
 }
 
@@ -725,15 +739,14 @@ async fn device_flow(
     ctx: &Ctx,
 ) -> Result<Outcome, CliError> {
     let events = Arc::new(CliEvents::new(ctx.text(), false));
-    let client = build(builder(provider, ctx, true)?.events(events.clone()))?;
-    let cache = open_cache(cache_args, &client, provider)?;
+    let b = builder(provider, ctx, true)?.events(events.clone());
+    let client = build(crate::cache::with_store(b, cache_args, None)?)?;
+    if cache_args.cache {
+        return acquire(&client, Interactive::Device, false, provider, &events, ctx).await;
+    }
     let r = interruptible(&client, client.authenticate_device()).await;
     events.done();
-    let session = r?;
-    if let Some(cache) = &cache {
-        cache.save(&session)?;
-    }
-    Ok(session_outcome(session, None, "Signed in (device) as"))
+    Ok(session_outcome(r?, None, "Signed in (device) as"))
 }
 
 /// Every asymmetric algorithm the validator knows; a JWKS file says which keys exist.
@@ -845,17 +858,18 @@ async fn discover(a: &DiscoverArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
 async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     let events = Arc::new(CliEvents::new(ctx.text(), a.browser.no_browser));
     let b = builder(&a.provider, ctx, true)?;
+    let mut b = b.token_store(crate::cache::open(a.token_store, a.cache_dir.as_deref())?);
+    if let Some(acc) = a.account.as_deref().or(a.login_hint.as_deref()) {
+        b = b.account(acc);
+    }
     let client = build(with_browser(b, &a.browser, events.clone(), ctx))?;
-    let cache = Cache::open(
-        a.cache_dir.as_deref(),
-        client.issuer().as_str(),
-        &client.config().client_id,
-        &a.provider.scope,
-        a.account.as_deref().or(a.login_hint.as_deref()),
-    )?;
-    let cached = cache.load();
+    // An unreadable entry is still removed: signing out must always work.
+    let cached = client.stored_session().unwrap_or_else(|e| {
+        tracing::warn!("the cached session is unreadable: {e}");
+        None
+    });
     // The local sign-out happens whatever the provider says.
-    let cache_cleared = cache.remove()?;
+    let cache_cleared = interruptible(&client, client.forget_session()).await?;
     let mut revoked = Vec::new();
     if a.revoke {
         let Some(s) = &cached else {

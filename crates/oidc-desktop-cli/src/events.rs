@@ -117,6 +117,13 @@ impl Events for CliEvents {
         self.start_spinner("waiting for the sign-in");
     }
 
+    fn on_signing_in_again(&self, reason: &str) {
+        tracing::warn!("the cached session cannot be used: {reason}");
+        if self.text {
+            eprintln!("The cached session cannot be used ({reason}); signing in again.");
+        }
+    }
+
     fn on_paste_refused(&self, reason: &str) {
         self.done();
         eprintln!(

@@ -176,6 +176,10 @@ pub(crate) fn session_json(s: &Session, userinfo: Option<&Value>) -> Value {
     if let Some(t) = s.scope() {
         m.insert("scope".into(), json!(t));
     }
+    if s.is_from_store() {
+        // Validated when obtained; read back from the token store, not validated again.
+        m.insert("from_cache".into(), json!(true));
+    }
     if let Some(c) = s.claims() {
         m.insert("id_token_claims".into(), c.json().clone());
     }

@@ -444,9 +444,13 @@ fn cache_reuses_a_valid_token_and_logout_clears_it() {
     let args = login_args(&op, &["--cache", "--scope", "openid email"]);
     let first = run_in(&strs(&args), tmp.path()).ok();
     let dir = tmp.path().join("oidc-desktop");
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert_eq!(files.len(), 1);
-    let file = files[0].as_ref().unwrap().path();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = files[0].clone();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -461,6 +465,9 @@ fn cache_reuses_a_valid_token_and_logout_clears_it() {
     let second = run_in(&strs(&args), tmp.path()).ok();
     assert_eq!(second["access_token"], first["access_token"]);
     assert!(op.requests().is_empty(), "{:?}", op.requests());
+    // Claims read back from the cache say so.
+    assert_eq!(second["from_cache"], true);
+    assert!(first.get("from_cache").is_none());
     // Another scope is another cache entry.
     let other_scope = login_args(&op, &["--cache", "--scope", "openid profile"]);
     let other = run_in(&strs(&other_scope), tmp.path()).ok();
@@ -493,12 +500,18 @@ fn cache_reuses_a_valid_token_and_logout_clears_it() {
 #[test]
 fn cache_refreshes_an_expiring_token_silently() {
     let mut config = OpConfig::default();
-    config.access_token_lifetime = Duration::from_secs(30);
+    config.access_token_lifetime = Duration::from_secs(4);
     let op = op_with(config);
     let tmp = TempDir::new("cache-refresh");
     let args = login_args(&op, &["--cache"]);
     let first = run_in(&strs(&args), tmp.path()).ok();
+    // A short-lived token is used while it lives: the 60-second margin scales down to a
+    // quarter of its lifetime, so there is no refresh for every use.
     op.clear_requests();
+    let again = run_in(&strs(&args), tmp.path()).ok();
+    assert_eq!(again["access_token"], first["access_token"]);
+    assert!(op.requests().is_empty(), "{:?}", op.requests());
+    std::thread::sleep(Duration::from_millis(3_100));
     let second = run_in(&strs(&args), tmp.path()).ok();
     assert_ne!(second["access_token"], first["access_token"]);
     assert!(op.requests_to(Endpoint::Authorization).is_empty());

@@ -77,6 +77,11 @@ impl Drop for RealOp {
 }
 
 fn start(tmp: &Path) -> Option<RealOp> {
+    start_with(tmp, &[])
+}
+
+/// [`start`] with more of the provider's settings (`OP_ACCESS_TTL`, …).
+fn start_with(tmp: &Path, settings: &[(&str, &str)]) -> Option<RealOp> {
     let source = std::env::var_os("OIDC_REALOP_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realop"),
         PathBuf::from,
@@ -108,6 +113,7 @@ fn start(tmp: &Path) -> Option<RealOp> {
         .env("OP_REFRESH_POLICY", "always")
         .env("OP_WAIT_SECS", "60")
         .env("OP_COUNT_LOG", &count_log)
+        .envs(settings.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -454,4 +460,127 @@ mod paste {
             );
         }
     }
+}
+
+/// kubectl runs its credential plugin for every command, often several at once. With
+/// 30-second access tokens every run must refresh, and the provider rotates refresh tokens
+/// and revokes the whole grant when a rotated one is replayed: twelve processes at once must
+/// still cost exactly one refresh, and a later refresh must still work. Then the same with
+/// some processes SIGKILLed mid-run: the others finish, and at most one refresh is refused.
+#[test]
+fn concurrent_logins_share_one_refresh() {
+    let tmp = TempDir::new("realop-concurrent");
+    let Some(op) = start_with(tmp.path(), &[("OP_ACCESS_TTL", "30")]) else {
+        return;
+    };
+    let issuer = format!("http://127.0.0.1:{}", op.port);
+    let cache = TempDir::new("realop-concurrent-cache");
+    let agent = agent_command();
+    let base = [
+        "login",
+        "--issuer",
+        issuer.as_str(),
+        "--client-id",
+        "desktop-public",
+        "--scope",
+        "openid offline_access",
+        "--cache",
+        "--timeout",
+        "60",
+    ];
+    let mut first = base.to_vec();
+    first.extend(["--browser-command", agent.as_str()]);
+    let signed_in = run_in(&first, cache.path()).ok();
+    let exp = signed_in["expires_at"].as_i64().unwrap();
+    // From here on no browser can help: a process that needs one fails.
+    let mut args = base.to_vec();
+    args.extend(["--browser-command", "false"]);
+
+    // The 60-second reuse margin scales to a quarter of the 30-second lifetime.
+    wait_until(exp - 7);
+    let runs = run_all(&args, cache.path(), 12, &[]);
+    let tokens: Vec<String> = runs
+        .iter()
+        .map(|r| r.as_ref().unwrap().ok()["access_token"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
+    assert_ne!(tokens[0], signed_in["access_token"].as_str().unwrap());
+    assert_eq!(op.token_requests("refresh_token", 200), 1, "exactly one refresh");
+    assert_eq!(op.token_requests("refresh_token", 400), 0);
+    let refresh = [
+        "refresh",
+        "--issuer",
+        issuer.as_str(),
+        "--client-id",
+        "desktop-public",
+        "--scope",
+        "openid offline_access",
+        "--cache",
+    ];
+    let refreshed = run_in(&refresh, cache.path()).ok();
+    assert_eq!(op.token_requests("refresh_token", 200), 2, "the session lives on");
+
+    // Again, killing a third of the processes at staggered moments.
+    wait_until(refreshed["expires_at"].as_i64().unwrap() - 7);
+    let refused_before = op.token_requests("refresh_token", 400);
+    let kill_after_ms = [0, 15, 40, 80];
+    let runs = run_all(&args, cache.path(), 12, &kill_after_ms);
+    let mut finished = 0;
+    for r in runs.iter().flatten() {
+        finished += 1;
+        match r.status {
+            Some(0) => assert!(r.json()["access_token"].is_string()),
+            // The one way a survivor may fail: a killed process took the rotated refresh
+            // token with it, the provider refused the old one, and signing in again needs
+            // the browser that this test does not have.
+            _ => assert_eq!(r.json()["kind"], "browser_launch_failed", "{}", r.stderr),
+        }
+    }
+    assert_eq!(finished, 12 - kill_after_ms.len());
+    assert!(
+        op.token_requests("refresh_token", 400) - refused_before <= 1,
+        "at most one refused refresh"
+    );
+}
+
+/// Sleeps until Unix time `t` (bounded: at most 40 s).
+fn wait_until(t: i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    #[allow(clippy::cast_precision_loss, reason = "Unix seconds fit an f64 exactly")]
+    let wait = (t as f64 - now).clamp(0.0, 40.0);
+    std::thread::sleep(Duration::from_secs_f64(wait));
+}
+
+/// Starts `n` processes at once; the first `kill_after_ms.len()` are SIGKILLed that many
+/// milliseconds after the start (their result is `None`).
+fn run_all(
+    args: &[&str],
+    cache: &Path,
+    n: usize,
+    kill_after_ms: &[u64],
+) -> Vec<Option<common::Run>> {
+    let children: Vec<_> = (0..n)
+        .map(|_| common::command(args, cache).spawn().unwrap())
+        .collect();
+    let started = std::time::Instant::now();
+    let mut runs = Vec::new();
+    let mut waiting = Vec::new();
+    for (i, mut child) in children.into_iter().enumerate() {
+        if let Some(ms) = kill_after_ms.get(i) {
+            let at = Duration::from_millis(*ms);
+            std::thread::sleep(at.saturating_sub(started.elapsed()));
+            child.kill().unwrap();
+            child.wait().unwrap();
+            runs.push(None);
+        } else {
+            waiting.push(std::thread::spawn(move || {
+                common::wait(child, Duration::from_secs(90))
+            }));
+        }
+    }
+    runs.extend(waiting.into_iter().map(|t| Some(t.join().unwrap())));
+    runs
 }

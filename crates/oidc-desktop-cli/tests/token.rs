@@ -69,12 +69,14 @@ fn token_prints_only_the_token_and_reuses_or_refreshes_the_cache() {
 
 #[test]
 fn token_refreshes_a_stale_cached_token() {
-    // Access tokens that live 30 s: under the reuse margin, so each call must refresh.
+    // Access tokens that live 3 s: used while they live (the margin is scaled to a quarter
+    // of the lifetime), refreshed once expired.
     let mut config = OpConfig::default();
-    config.access_token_lifetime = Duration::from_secs(30);
+    config.access_token_lifetime = Duration::from_secs(3);
     let op = TestOp::start_in_background(config).unwrap();
     let cache = TempDir::new("token-stale");
     let first = token(&op, &cache, &[]).stdout;
+    std::thread::sleep(Duration::from_millis(3_200));
     let second = token(&op, &cache, &[]).stdout;
     assert_ne!(first, second, "a fresh token");
     assert_eq!(

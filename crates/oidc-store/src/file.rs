@@ -262,7 +262,7 @@ impl TokenStore for FileStore {
 
     fn location(&self, key: &str) -> String {
         match self.entry_path(key) {
-            Ok(p) => format!("file {}", p.display()),
+            Ok(p) => p.display().to_string(),
             Err(_) => format!("directory {}", self.dir.display()),
         }
     }

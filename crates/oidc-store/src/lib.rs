@@ -50,7 +50,8 @@ pub trait TokenStore: Send + Sync + std::fmt::Debug {
         let _ = key;
         None
     }
-    /// Where `key` lives, for messages ("file /home/u/.cache/oidc-desktop/….json").
+    /// Where `key` lives, for messages: a file's path, or a description such as
+    /// "memory (this process only)".
     fn location(&self, key: &str) -> String;
 }
 
