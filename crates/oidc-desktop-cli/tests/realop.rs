@@ -501,11 +501,20 @@ fn concurrent_logins_share_one_refresh() {
     let runs = run_all(&args, cache.path(), 12, &[]);
     let tokens: Vec<String> = runs
         .iter()
-        .map(|r| r.as_ref().unwrap().ok()["access_token"].as_str().unwrap().to_owned())
+        .map(|r| {
+            r.as_ref().unwrap().ok()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
     assert_ne!(tokens[0], signed_in["access_token"].as_str().unwrap());
-    assert_eq!(op.token_requests("refresh_token", 200), 1, "exactly one refresh");
+    assert_eq!(
+        op.token_requests("refresh_token", 200),
+        1,
+        "exactly one refresh"
+    );
     assert_eq!(op.token_requests("refresh_token", 400), 0);
     let refresh = [
         "refresh",
@@ -518,7 +527,11 @@ fn concurrent_logins_share_one_refresh() {
         "--cache",
     ];
     let refreshed = run_in(&refresh, cache.path()).ok();
-    assert_eq!(op.token_requests("refresh_token", 200), 2, "the session lives on");
+    assert_eq!(
+        op.token_requests("refresh_token", 200),
+        2,
+        "the session lives on"
+    );
 
     // Again, killing a third of the processes at staggered moments.
     wait_until(refreshed["expires_at"].as_i64().unwrap() - 7);
@@ -549,7 +562,10 @@ fn wait_until(t: i64) {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    #[allow(clippy::cast_precision_loss, reason = "Unix seconds fit an f64 exactly")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "Unix seconds fit an f64 exactly"
+    )]
     let wait = (t as f64 - now).clamp(0.0, 40.0);
     std::thread::sleep(Duration::from_secs_f64(wait));
 }
