@@ -299,7 +299,9 @@ fn measure_cli(root: &Path, target: &Path, out: &Path, quick: bool) -> Result<Cl
     };
     let mut cmd = Command::new(&cli);
     cached_login(&mut cmd);
-    let o = cmd.output().map_err(|e| format!("{}: {e}", cli.display()))?;
+    let o = cmd
+        .output()
+        .map_err(|e| format!("{}: {e}", cli.display()))?;
     if !o.status.success() {
         return Err(format!(
             "the cached sign-in failed: {}",
@@ -320,7 +322,9 @@ fn measure_cli(root: &Path, target: &Path, out: &Path, quick: bool) -> Result<Cl
         let mut cmd = Command::new(&cli);
         cached_login(&mut cmd);
         let t = Instant::now();
-        let o = cmd.output().map_err(|e| format!("{}: {e}", cli.display()))?;
+        let o = cmd
+            .output()
+            .map_err(|e| format!("{}: {e}", cli.display()))?;
         figures.warm_cached.push(t.elapsed());
         let stdout = String::from_utf8_lossy(&o.stdout);
         if !o.status.success() || !stdout.contains("ExecCredential") {
@@ -742,7 +746,8 @@ fn summary(
             let median = |v: &[Duration]| {
                 let mut v = v.to_vec();
                 v.sort_unstable();
-                v.get(v.len() / 2).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+                v.get(v.len() / 2)
+                    .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
             };
             let (version_ms, warm_ms) = (median(&f.version), median(&f.warm_cached));
             let ratio = warm_ms / version_ms;
