@@ -30,11 +30,36 @@ pub(crate) fn open(
         StoreArg::File => Arc::new(oidc_desktop::FileStore::new(dir)),
         StoreArg::None => Arc::new(oidc_desktop::MemoryStore::default()),
         StoreArg::Keyring => {
-            return Err(CliError::usage(
-                "--token-store keyring is not available yet: use file or none",
+            let keyring = oidc_desktop::store::KeyringStore::new(&dir);
+            tracing::debug!(backend = %keyring.backend(), "token store: the OS keyring");
+            let store = Arc::new(oidc_desktop::store::FallbackStore::new(
+                keyring,
+                oidc_desktop::FileStore::new(dir),
             ));
+            *FALLBACK
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(store.clone());
+            store
         }
     })
+}
+
+/// The keyring store of this run, so that a fallback to the file is reported once, at the
+/// end ([`warn_if_fell_back`]).
+static FALLBACK: std::sync::Mutex<Option<Arc<oidc_desktop::store::FallbackStore>>> =
+    std::sync::Mutex::new(None);
+
+/// Says on stderr, once, that the OS keyring failed and the session went to the file.
+pub(crate) fn warn_if_fell_back() {
+    let store = FALLBACK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    if let Some(why) = store.and_then(|s| s.fell_back()) {
+        eprintln!(
+            "warning: the OS keyring failed ({why}); the session is kept in the token file instead (--token-store file)."
+        );
+    }
 }
 
 /// `builder` with the store and account of `args`, when `--cache` is on; the account

@@ -97,6 +97,7 @@ pub fn main_entry() -> ExitCode {
         config: cli.global.config.clone(),
     };
     let result = runtime.block_on(commands::run(cli.command, &ctx));
+    cache::warn_if_fell_back();
     let code = match result {
         Ok(outcome) => match output::print_outcome(&outcome, &ctx) {
             Ok(()) => 0,

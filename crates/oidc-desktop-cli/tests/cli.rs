@@ -957,3 +957,69 @@ fn token_values_may_start_with_a_hyphen_and_par_can_be_turned_off() {
     ]);
     assert_ne!(e.status, Some(2), "a hyphen token is not a usage error");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_keyring_store_keeps_the_session_out_of_the_cache_directory() {
+    // Without a desktop session bus the keyring is the kernel's keyutils store, shared by
+    // every process of the user: a second process reuses the session without a request.
+    let op = op();
+    let tmp = TempDir::new("keyring-store");
+    let mut args = login_args(&op, &["--cache", "--token-store", "keyring"]);
+    args.extend([
+        "--account".to_owned(),
+        format!("keyring-test-{}", std::process::id()),
+    ]);
+    let run_args = |extra: &[&str]| {
+        let mut a = strs(&args);
+        a.extend_from_slice(extra);
+        let mut c = common::command(&a, tmp.path());
+        c.env_remove("DBUS_SESSION_BUS_ADDRESS");
+        common::wait(c.spawn().unwrap(), Duration::from_secs(60))
+    };
+    let first = run_args(&[]).ok();
+    op.clear_requests();
+    let second = run_args(&[]).ok();
+    assert_eq!(second["access_token"], first["access_token"]);
+    assert_eq!(second["from_cache"], true);
+    assert!(op.requests().is_empty(), "{:?}", op.requests());
+    let dir = tmp.path().join("oidc-desktop");
+    let json_files = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert_eq!(
+        json_files, 0,
+        "the session is in the keyring, not in a file"
+    );
+    let logout = [
+        "logout",
+        "--issuer",
+        &op.issuer(),
+        "--client-id",
+        "test-client",
+        "--token-store",
+        "keyring",
+        "--account",
+        &format!("keyring-test-{}", std::process::id()),
+    ];
+    assert_eq!(run_in(&logout, tmp.path()).ok()["cache_cleared"], true);
+    assert_eq!(run_in(&logout, tmp.path()).ok()["cache_cleared"], false);
+}
+
+#[test]
+fn the_none_store_keeps_nothing_between_runs() {
+    let op = op();
+    let tmp = TempDir::new("none-store");
+    let args = login_args(&op, &["--cache", "--token-store", "none"]);
+    let first = run_in(&strs(&args), tmp.path()).ok();
+    let second = run_in(&strs(&args), tmp.path()).ok();
+    assert_ne!(second["access_token"], first["access_token"]);
+    assert_eq!(op.requests_to(Endpoint::Authorization).len(), 2);
+}

@@ -197,7 +197,8 @@ impl OidcDesktopBuilder {
     }
 
     /// Where sessions are kept between runs (default: memory, this process only). Use a
-    /// [`oidc_store::FileStore`], the OS keyring ([`oidc_store::open`]) or your own
+    /// [`oidc_store::FileStore`], the OS keyring ([`oidc_store::FallbackStore`], or
+    /// [`oidc_store::open`] by name) or your own
     /// [`oidc_store::TokenStore`]; [`OidcDesktop::acquire`] then shares one session among
     /// every process of the user.
     #[must_use]

@@ -3,7 +3,12 @@
 //! - [`TokenStore`] is the seam: load, save and remove a serialized session by key.
 //! - [`FileStore`] (the default) keeps one 0600 file per entry in a private directory and
 //!   refuses directories and files other users could read or change.
+//! - [`KeyringStore`] keeps it in the OS keyring (Keychain, Credential Manager, Secret
+//!   Service, kernel keyutils), splitting values too large for one credential;
+//!   [`FallbackStore`] puts the file store behind it, with one warning, for a keyring that
+//!   fails.
 //! - [`MemoryStore`] keeps nothing beyond the process (containers, `--token-store none`).
+//! - [`StoreKind`] and [`open`] choose one by name.
 //! - [`EntryLock`] is the per-entry lock file: whoever holds it re-reads the entry and only
 //!   then refreshes, so concurrent processes never replay one refresh token.
 //!
@@ -20,14 +25,20 @@
 //! ```
 
 mod error;
+mod fallback;
 mod file;
+mod keyring;
+mod kind;
 mod lock;
 mod memory;
 
 use std::path::PathBuf;
 
 pub use error::Error;
+pub use fallback::FallbackStore;
 pub use file::FileStore;
+pub use keyring::{KeyringBackend, KeyringStore, SERVICE};
+pub use kind::{StoreKind, UnknownStoreKind, open};
 pub use lock::EntryLock;
 pub use memory::MemoryStore;
 
