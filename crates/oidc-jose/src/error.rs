@@ -191,6 +191,51 @@ pub enum Error {
     /// A refreshed ID token's `sub` differs from the original (903, OpenID Connect Core §12.2).
     #[error("the refreshed ID token's subject differs from the original ID token's")]
     SubjectMismatch,
+    /// A DPoP proof (RFC 9449 §4.3) failed a check.
+    #[error("invalid DPoP proof: {0}")]
+    DpopProof(DpopRefusal),
+}
+
+/// Why a DPoP proof was refused (RFC 9449 §4.3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DpopRefusal {
+    /// `typ` is not `dpop+jwt`.
+    #[error("typ is not dpop+jwt")]
+    Type,
+    /// The `jwk` header is missing or not a usable public key.
+    #[error("the jwk header is missing or unusable")]
+    Jwk,
+    /// The `jwk` header carries private key material.
+    #[error("the jwk header carries a private key")]
+    PrivateKey,
+    /// `alg` is symmetric, `none`, or not allowed.
+    #[error("the algorithm is not allowed")]
+    Algorithm,
+    /// The signature does not verify with the `jwk`.
+    #[error("the signature does not verify")]
+    Signature,
+    /// A claim is missing or of the wrong type.
+    #[error("the claim `{0}` is missing or malformed")]
+    Claim(&'static str),
+    /// `htm` is not the request's method.
+    #[error("htm does not match the request method")]
+    Htm,
+    /// `htu` is not the request's URL.
+    #[error("htu does not match the request URL")]
+    Htu,
+    /// `iat` is outside the accepted window.
+    #[error("iat is outside the accepted window")]
+    Iat,
+    /// The server's nonce is missing.
+    #[error("the server's nonce is missing")]
+    NonceMissing,
+    /// The nonce is not the server's.
+    #[error("the nonce is not the server's")]
+    NonceMismatch,
+    /// `ath` is missing or not the hash of the access token.
+    #[error("ath does not match the access token")]
+    Ath,
 }
 
 impl Error {
@@ -225,7 +270,8 @@ impl Error {
             | Error::CHashMismatch
             | Error::AuthTimeTooOld { .. }
             | Error::AuthTimeChanged
-            | Error::SubjectMismatch => ErrorCode::VerificationFailed,
+            | Error::SubjectMismatch
+            | Error::DpopProof(_) => ErrorCode::VerificationFailed,
         }
     }
 
@@ -259,6 +305,7 @@ impl Error {
             Error::AuthTimeTooOld { .. } => "auth_time_too_old",
             Error::AuthTimeChanged => "auth_time_changed",
             Error::SubjectMismatch => "subject_mismatch",
+            Error::DpopProof(_) => "invalid_dpop_proof",
         }
     }
 

@@ -48,6 +48,7 @@ mod alg;
 mod b64;
 mod claims;
 mod der;
+mod dpop;
 mod error;
 mod jwk;
 mod jws;
@@ -57,7 +58,11 @@ mod verify;
 
 pub use alg::{Algorithm, claim_hash};
 pub use claims::{Address, IdTokenClaims, StandardClaims, lookup, value_text};
-pub use error::{Error, Malformed};
+pub use dpop::{
+    DPOP_TYP, DpopKey, ProofCheck, VerifiedProof, access_token_hash, strip_query, thumbprint,
+    verify_proof,
+};
+pub use error::{DpopRefusal, Error, Malformed};
 pub use jwk::{Curve, Jwk, JwkSet, KeyMaterial, MAX_KEYS, SkippedKey};
 pub use jws::{CompactJws, DEFAULT_MAX_TOKEN_LEN, Header};
 pub use sign::SigningKey;
