@@ -63,6 +63,21 @@ impl OidcDesktop {
         self.rt.block_on(self.client.access_token())
     }
 
+    /// See [`crate::OidcDesktop::userinfo`].
+    pub fn userinfo(&self, session: &Session) -> Result<UserDetails, Error> {
+        self.rt.block_on(self.client.userinfo(session))
+    }
+
+    /// See [`crate::OidcDesktop::revoke_session`].
+    pub fn revoke_session(&self, session: &Session, which: crate::TokenKind) -> Result<(), Error> {
+        self.rt.block_on(self.client.revoke_session(session, which))
+    }
+
+    /// See [`crate::OidcDesktop::introspect`].
+    pub fn introspect(&self, session: &Session) -> Result<oidc_token::Introspection, Error> {
+        self.rt.block_on(self.client.introspect(session))
+    }
+
     /// See [`crate::OidcDesktop::store_session`].
     pub fn store_session(&self, session: &Session) -> Result<(), Error> {
         self.rt.block_on(self.client.store_session(session))
@@ -189,6 +204,7 @@ mod tests {
         let mut async_ops = public_fns(include_str!("client.rs"), true);
         async_ops.extend(public_fns(include_str!("refresh.rs"), true));
         async_ops.extend(public_fns(include_str!("acquire.rs"), true));
+        async_ops.extend(public_fns(include_str!("session_ops.rs"), true));
         // `acquire` returns a future to configure and await.
         async_ops.push("acquire");
         let blocking = public_fns(include_str!("blocking.rs"), false);

@@ -308,6 +308,7 @@ impl OidcDesktopBuilder {
                 store,
                 store_key,
                 flight: tokio::sync::Mutex::new(()),
+                dpop_nonces: oidc_token::DpopNonces::default(),
             }),
         })
     }
@@ -331,6 +332,8 @@ pub(crate) struct Inner {
     pub(crate) store_key: String,
     /// One refresh or sign-in at a time through this client (and its clones).
     pub(crate) flight: tokio::sync::Mutex<()>,
+    /// DPoP server nonces by origin (RFC 9449 §8, §9).
+    pub(crate) dpop_nonces: oidc_token::DpopNonces,
 }
 
 /// Signs a user in with an OpenID Provider, the RFC 8252 way. Cheap to clone; clones share
@@ -382,6 +385,8 @@ struct Pending {
     nonce: Option<Nonce>,
     verifier: Option<PkceVerifier>,
     redirect_uri: RedirectUrl,
+    /// The DPoP key the code is bound to (`dpop_jkt`) and the tokens will be.
+    dpop: Option<Arc<oidc_jose::DpopKey>>,
 }
 
 impl OidcDesktop {
@@ -675,7 +680,7 @@ impl OidcDesktop {
 
     /// The configured endpoint, else the discovered one (`member` names the metadata
     /// member).
-    fn endpoint(
+    pub(crate) fn endpoint(
         &self,
         configured: Option<&Url>,
         discovered: Option<&str>,
@@ -798,6 +803,9 @@ impl OidcDesktop {
         .scope(c.scope.clone())
         .state(&p.state)
         .prompt(c.prompt.clone());
+        if let Some(k) = &p.dpop {
+            req = req.dpop_jkt(k.thumbprint());
+        }
         if c.grant_type != rt.grant_type() {
             c.grant_type.check_response_type(rt)?;
         }
@@ -842,6 +850,7 @@ impl OidcDesktop {
         &self,
         meta: &ProviderMetadata,
         req: &AuthorizationRequest,
+        dpop: Option<&Arc<oidc_jose::DpopKey>>,
     ) -> Result<Url, Error> {
         let par_endpoint = meta.pushed_authorization_request_endpoint();
         let use_par = match self.inner.config.par {
@@ -857,7 +866,7 @@ impl OidcDesktop {
             self.endpoint(None, par_endpoint, "pushed_authorization_request_endpoint")?;
         let tc = self.token_client(meta)?;
         let pushed = tc
-            .push_authorization_request(&*self.inner.http, &endpoint, req)
+            .push_authorization_request(&*self.http_with(dpop), &endpoint, req)
             .await?;
         self.log(LogLevel::Info, "authorization request pushed (RFC 9126)");
         Ok(req.build_par_url(&pushed.request_uri))
@@ -972,9 +981,12 @@ impl OidcDesktop {
             nonce: (c.use_nonce || !rt.is_code_only()).then(Nonce::generate),
             verifier: (c.use_pkce && rt.contains(Rt::Code)).then(PkceVerifier::generate),
             redirect_uri: server.redirect_uri().clone(),
+            dpop: self.dpop_key_for_sign_in(&meta).await?,
         };
         let req = self.build_request(&meta, &pending)?;
-        let url = self.authorization_url(&meta, &req).await?;
+        let url = self
+            .authorization_url(&meta, &req, pending.dpop.as_ref())
+            .await?;
         self.log_typed(
             LogLevel::Verbose,
             &format!("authorization endpoint: {}", redact_query(&url)),
@@ -1132,7 +1144,7 @@ impl OidcDesktop {
             let endpoint = self.token_endpoint(meta)?;
             let tokens = tc
                 .exchange_code(
-                    &*self.inner.http,
+                    &*self.http_with(p.dpop.as_ref()),
                     &endpoint,
                     code,
                     &p.redirect_uri,
@@ -1140,6 +1152,7 @@ impl OidcDesktop {
                 )
                 .await?;
             self.log(LogLevel::Info, "authorization code exchanged");
+            session.dpop_key = self.check_token_binding(p.dpop.clone(), &tokens.token_type)?;
             self.absorb_tokens(
                 meta,
                 &mut session,
@@ -1231,15 +1244,20 @@ impl OidcDesktop {
             .as_ref()
             .and_then(|c| c.sub.clone())
             .ok_or(Error::MissingIdToken)?;
-        session.user = Some(self.fetch_user_info(meta, &access, &sub).await?);
+        let dpop = session.dpop_key.clone();
+        session.user = Some(
+            self.fetch_user_info(meta, &access, &sub, dpop.as_ref())
+                .await?,
+        );
         Ok(())
     }
 
-    async fn fetch_user_info(
+    pub(crate) async fn fetch_user_info(
         &self,
         meta: &ProviderMetadata,
         access: &AccessToken,
         sub: &str,
+        dpop: Option<&Arc<oidc_jose::DpopKey>>,
     ) -> Result<UserDetails, Error> {
         let c = &self.inner.config;
         let endpoint = self.endpoint(
@@ -1264,12 +1282,17 @@ impl OidcDesktop {
         };
         let client_id = ClientId::new(c.client_id.clone());
         let secret = c.client_secret.as_ref().filter(|_| c.allow_hmac_id_tokens);
+        let scheme = if dpop.is_some() {
+            oidc_token::TokenScheme::Dpop
+        } else {
+            oidc_token::TokenScheme::Bearer
+        };
         let response = oidc_token::fetch_userinfo_response(
-            &*self.inner.http,
+            &*self.http_with(dpop),
             &endpoint,
             access,
             c.userinfo_style,
-            oidc_token::TokenScheme::Bearer,
+            scheme,
         )
         .await?;
         let parse = |keys: &SignerKeys| {
@@ -1313,7 +1336,7 @@ impl OidcDesktop {
     ) -> Result<UserDetails, Error> {
         let r = async {
             let meta = self.discovery().await?;
-            self.fetch_user_info(&meta, access_token, expected_sub)
+            self.fetch_user_info(&meta, access_token, expected_sub, None)
                 .await
         };
         let r = self.interruptible(r).await;
@@ -1354,9 +1377,10 @@ impl OidcDesktop {
         if !c.timeout.is_zero() {
             options = options.max_wait(c.timeout);
         }
+        let dpop = self.dpop_key_for_sign_in(&meta).await?;
         let tokens = tc
             .poll_device_token(
-                &*self.inner.http,
+                &*self.http_with(dpop.as_ref()),
                 &token_endpoint,
                 &auth,
                 &options,
@@ -1365,6 +1389,7 @@ impl OidcDesktop {
             )
             .await?;
         let mut session = Session::new(self.inner.issuer.as_str(), &c.client_id);
+        session.dpop_key = self.check_token_binding(dpop, &tokens.token_type)?;
         self.absorb_tokens(&meta, &mut session, tokens, None, None, None)
             .await?;
         if c.fetch_userinfo {
@@ -1373,17 +1398,22 @@ impl OidcDesktop {
         Ok(session)
     }
 
-    /// Revokes a token (RFC 7009).
+    /// The revocation endpoint: configured, discovered, or from the RFC 8414 metadata.
+    pub(crate) async fn revocation_endpoint(&self, meta: &ProviderMetadata) -> Result<Url, Error> {
+        self.endpoint_or_oauth(
+            self.inner.config.revocation_endpoint.as_ref(),
+            meta.revocation_endpoint(),
+            "revocation_endpoint",
+        )
+        .await
+    }
+
+    /// Revokes a token (RFC 7009) given as text; [`Self::revoke_session`] revokes a
+    /// session's own (with its DPoP key when bound).
     pub async fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
         let r = async {
             let meta = self.discovery().await?;
-            let endpoint = self
-                .endpoint_or_oauth(
-                    self.inner.config.revocation_endpoint.as_ref(),
-                    meta.revocation_endpoint(),
-                    "revocation_endpoint",
-                )
-                .await?;
+            let endpoint = self.revocation_endpoint(&meta).await?;
             let tc = self.token_client(&meta)?;
             Ok(tc.revoke(&*self.inner.http, &endpoint, token, hint).await?)
         };

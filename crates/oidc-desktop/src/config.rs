@@ -44,6 +44,33 @@ pub enum ParMode {
     Never,
 }
 
+/// DPoP (RFC 9449): whether tokens are bound to a key of this client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DpopMode {
+    /// Never (bearer tokens).
+    #[default]
+    Off,
+    /// When the provider advertises `dpop_signing_alg_values_supported` with the configured
+    /// algorithm.
+    IfSupported,
+    /// Always: proofs are sent whatever the metadata says, and a `Bearer` answer is refused
+    /// unless [`Config::allow_dpop_downgrade`].
+    Require,
+}
+
+/// How long a DPoP key lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DpopKeyScope {
+    /// A fresh key for every sign-in, stored with its session.
+    #[default]
+    PerSession,
+    /// One key for this client and account, kept in the token store beside the session
+    /// and reused by every sign-in.
+    PerInstallation,
+}
+
 /// What happens when the browser command fails soon after its start (it exited
 /// unsuccessfully within [`EARLY_EXIT_WINDOW`](crate::EARLY_EXIT_WINDOW)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -168,6 +195,16 @@ pub struct Config {
     /// sign-in (default: [`BrowserFailure::KeepWaiting`]); either way
     /// [`Events::on_browser_failed`](crate::Events::on_browser_failed) hears of it.
     pub browser_failure: BrowserFailure,
+    /// DPoP (RFC 9449): sender-constrained tokens (default [`DpopMode::Off`]).
+    pub dpop: DpopMode,
+    /// The DPoP proof algorithm: ES256 (default), ES384 or EdDSA.
+    pub dpop_algorithm: oidc_jose::Algorithm,
+    /// How long a DPoP key lives (default [`DpopKeyScope::PerSession`]).
+    pub dpop_key_scope: DpopKeyScope,
+    /// Accept a `Bearer` answer to a request that carried a DPoP proof (the provider
+    /// ignored DPoP). Off by default: such an answer is an error, since the application
+    /// asked for tokens that are worthless when stolen.
+    pub allow_dpop_downgrade: bool,
     /// Accept `expires_in` sent as a string (a known provider deviation).
     pub accept_string_expires_in: bool,
     /// The seed's `LogLevel`: which `Events::on_log` lines are sent (default Info).
@@ -249,6 +286,10 @@ impl Config {
             allow_hmac_id_tokens: false,
             device_fallback: false,
             accept_string_expires_in: false,
+            dpop: DpopMode::Off,
+            dpop_algorithm: oidc_jose::Algorithm::ES256,
+            dpop_key_scope: DpopKeyScope::PerSession,
+            allow_dpop_downgrade: false,
             log_level: crate::LogLevel::Info,
             state: None,
             loopback_tls: None,

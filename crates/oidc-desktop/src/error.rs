@@ -104,6 +104,26 @@ pub enum Error {
     /// A stored session could not be read back.
     #[error("the stored session is unreadable: {0}")]
     StoredSession(#[source] serde_json::Error),
+    /// A request carried a DPoP proof and the provider answered with another token type
+    /// (it ignored DPoP): refused unless `Config::allow_dpop_downgrade`.
+    #[error(
+        "the provider answered a DPoP request with `{token_type}` tokens, which a thief could use; set allow_dpop_downgrade to accept them"
+    )]
+    DpopDowngrade {
+        /// The `token_type` of the answer.
+        token_type: String,
+    },
+    /// A session of another issuer or client was handed to this client.
+    #[error("the session belongs to {client_id} at {issuer}, not to this client")]
+    ForeignSession {
+        /// The session's issuer.
+        issuer: String,
+        /// The session's client id.
+        client_id: String,
+    },
+    /// The provider issued DPoP-bound tokens although no proof was sent.
+    #[error("the provider issued DPoP-bound tokens although no DPoP proof was sent")]
+    DpopUnrequested,
     /// The operation was interrupted (`interrupt()`).
     #[error("the operation was interrupted")]
     Interrupted,
@@ -163,6 +183,9 @@ impl Error {
             Error::Config(_) => "invalid_configuration",
             Error::Store(_) | Error::StoredSession(_) => "token_store",
             Error::InteractionRequired { .. } => "interaction_required",
+            Error::DpopDowngrade { .. } => "dpop_downgrade",
+            Error::DpopUnrequested => "dpop_unrequested",
+            Error::ForeignSession { .. } => "foreign_session",
             Error::Interrupted => "cancelled",
         }
     }

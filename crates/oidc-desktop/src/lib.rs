@@ -43,6 +43,7 @@ mod acquire;
 mod browser;
 mod client;
 mod config;
+mod dpop;
 mod error;
 mod events;
 mod lazy_http;
@@ -50,6 +51,7 @@ mod paste;
 mod presets;
 mod refresh;
 mod session;
+mod session_ops;
 
 pub mod blocking;
 pub mod testing;
@@ -60,13 +62,15 @@ pub use browser::{
     split_command,
 };
 pub use client::{OidcDesktop, OidcDesktopBuilder};
-pub use config::{BrowserFailure, ClientAuthChoice, Config, ParMode};
+pub use config::{BrowserFailure, ClientAuthChoice, Config, DpopKeyScope, DpopMode, ParMode};
+pub use dpop::{DpopHeaders, dpop_nonce_challenge};
 pub use error::{Error, MismatchedClaim};
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
 pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore, account_store_key, store_key};
 pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;
 pub use session::Session;
+pub use session_ops::TokenKind;
 
 pub use oidc_core as core;
 pub use oidc_discovery as discovery;

@@ -55,7 +55,8 @@ impl OidcDesktop {
         let meta = self.discovery().await.map_err(RefreshFailure::alive)?;
         let tc = self.token_client(&meta).map_err(RefreshFailure::alive)?;
         let endpoint = self.token_endpoint(&meta).map_err(RefreshFailure::alive)?;
-        let refreshed = match tc.refresh(&*self.inner.http, &endpoint, &rt, None).await {
+        let http = self.http_with(session.dpop_key.as_ref());
+        let refreshed = match tc.refresh(&*http, &endpoint, &rt, None).await {
             Ok(r) => r,
             Err(e) => {
                 let dead = e
@@ -76,6 +77,18 @@ impl OidcDesktop {
             self.log(LogLevel::Info, "the provider rotated the refresh token");
         }
         let tokens = refreshed.tokens;
+        // The refreshed tokens must stay bound to the session's key (RFC 9449 §5).
+        let dpop_key = match self.check_token_binding(session.dpop_key.clone(), &tokens.token_type)
+        {
+            Ok(k) => k,
+            Err(error) => {
+                mark_dead(session, &error);
+                return Err(RefreshFailure {
+                    error,
+                    token_dead: true,
+                });
+            }
+        };
         let original = session.claims.clone();
         let mut new_id = None;
         if let Some(t) = &tokens.id_token {
@@ -114,6 +127,7 @@ impl OidcDesktop {
         session.obtained_at = Some(self.inner.clock.now_unix());
         session.refresh_token = Some(refreshed.refresh_token);
         session.refresh_refused = None;
+        session.dpop_key = dpop_key;
         if let Some(s) = tokens.scope {
             session.scope = Some(s.to_string());
         }

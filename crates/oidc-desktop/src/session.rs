@@ -1,6 +1,6 @@
 //! The result of a sign-in.
 
-use oidc_core::{AccessToken, IdTokenString, RefreshToken};
+use oidc_core::{AccessToken, Clock as _, IdTokenString, RefreshToken};
 use oidc_jose::{IdTokenClaims, StandardClaims};
 use oidc_token::UserDetails;
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,8 @@ pub struct Session {
     pub(crate) from_store: bool,
     /// Why the provider refused the refresh token (its answer), once it has.
     pub(crate) refresh_refused: Option<String>,
+    /// The DPoP key the tokens are bound to (RFC 9449), when they are.
+    pub(crate) dpop_key: Option<std::sync::Arc<oidc_jose::DpopKey>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -46,6 +48,7 @@ impl std::fmt::Debug for Session {
             .field("obtained_at", &self.obtained_at)
             .field("from_store", &self.from_store)
             .field("refresh_refused", &self.refresh_refused)
+            .field("dpop_jkt", &self.dpop_key.as_ref().map(|k| k.thumbprint()))
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +77,41 @@ struct Stored {
     obtained_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_refused: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_key: Option<StoredDpopKey>,
+}
+
+/// A DPoP key as stored with its session: the algorithm and the PKCS#8 DER, base64url.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredDpopKey {
+    pub(crate) alg: String,
+    pub(crate) pkcs8: String,
+}
+
+impl StoredDpopKey {
+    pub(crate) fn of(key: &oidc_jose::DpopKey) -> Self {
+        use base64::Engine as _;
+        Self {
+            alg: key.algorithm().as_str().to_owned(),
+            pkcs8: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.to_pkcs8()),
+        }
+    }
+
+    pub(crate) fn key(&self) -> Result<oidc_jose::DpopKey, crate::Error> {
+        use base64::Engine as _;
+        let damaged = |reason: &str| {
+            crate::Error::Store(oidc_store::Error::Damaged {
+                key: "dpop_key".to_owned(),
+                reason: reason.to_owned(),
+            })
+        };
+        let alg =
+            oidc_jose::Algorithm::parse(&self.alg).ok_or_else(|| damaged("unknown algorithm"))?;
+        let der = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&self.pkcs8)
+            .map_err(|_| damaged("not base64url"))?;
+        oidc_jose::DpopKey::from_pkcs8(alg, &der).map_err(|_| damaged("not a key of its algorithm"))
+    }
 }
 
 impl Session {
@@ -94,6 +132,7 @@ impl Session {
             obtained_at: None,
             from_store: false,
             refresh_refused: None,
+            dpop_key: None,
         }
     }
 
@@ -156,6 +195,37 @@ impl Session {
             (Some(o), Some(e)) if e > o => configured.min((e - o) / 4),
             _ => configured,
         }
+    }
+
+    /// The thumbprint (`jkt`) of the DPoP key the tokens are bound to, when they are
+    /// (RFC 9449).
+    pub fn dpop_thumbprint(&self) -> Option<&str> {
+        self.dpop_key.as_deref().map(oidc_jose::DpopKey::thumbprint)
+    }
+
+    /// The headers for a request to the application's own API with this session's
+    /// DPoP-bound access token: `Authorization: DPoP <token>` and a fresh `DPoP` proof for
+    /// `method` and `url` (with `ath`, and the resource server's `nonce` when it demanded one;
+    /// see [`crate::dpop_nonce_challenge`]).
+    pub fn dpop_headers(
+        &self,
+        method: &str,
+        url: &str,
+        nonce: Option<&str>,
+    ) -> Result<crate::DpopHeaders, crate::Error> {
+        let key = self.dpop_key.as_deref().ok_or(crate::Error::Config(
+            "the session's tokens are not DPoP-bound",
+        ))?;
+        let at = self
+            .access_token
+            .as_ref()
+            .ok_or(crate::Error::Config("the session has no access token"))?;
+        let now = oidc_core::SystemClock.now_unix();
+        let proof = key.proof(method, url, now, nonce, Some(at.secret()))?;
+        Ok(crate::DpopHeaders {
+            authorization: format!("DPoP {}", at.secret()),
+            dpop: proof,
+        })
     }
 
     /// The refresh token, if the provider issued one.
@@ -228,6 +298,7 @@ impl Session {
             scope: self.scope.clone(),
             obtained_at: self.obtained_at,
             refresh_refused: self.refresh_refused.clone(),
+            dpop_key: self.dpop_key.as_deref().map(StoredDpopKey::of),
         };
         // Every member is a string, a number or JSON already: serialization cannot fail.
         serde_json::to_string(&stored).unwrap_or_default()
@@ -245,6 +316,10 @@ impl Session {
             Some(v) => Some(UserDetails::from_json(v.to_string().as_bytes())?),
             None => None,
         };
+        let dpop_key = match &s.dpop_key {
+            Some(k) => Some(std::sync::Arc::new(k.key()?)),
+            None => None,
+        };
         Ok(Self {
             issuer: s.issuer,
             client_id: s.client_id,
@@ -260,6 +335,7 @@ impl Session {
             obtained_at: s.obtained_at,
             from_store: true,
             refresh_refused: s.refresh_refused,
+            dpop_key,
         })
     }
 }

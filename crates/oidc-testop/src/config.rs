@@ -72,6 +72,9 @@ pub struct Client {
     pub userinfo_signed_response_alg: Option<Algorithm>,
     /// The client's public keys (a JWKS JSON document) for `private_key_jwt`.
     pub jwks: Option<String>,
+    /// `dpop_bound_access_tokens` (RFC 9449 §5.2): every token request must carry a DPoP
+    /// proof.
+    pub dpop_bound_access_tokens: bool,
 }
 
 impl Client {
@@ -86,6 +89,7 @@ impl Client {
             id_token_signed_response_alg: Algorithm::RS256,
             userinfo_signed_response_alg: None,
             jwks: None,
+            dpop_bound_access_tokens: false,
         }
     }
 
@@ -134,6 +138,13 @@ impl Client {
     #[must_use]
     pub fn id_token_alg(mut self, alg: Algorithm) -> Self {
         self.id_token_signed_response_alg = alg;
+        self
+    }
+
+    /// Registers `dpop_bound_access_tokens`: token requests without a DPoP proof are refused.
+    #[must_use]
+    pub fn dpop_bound(mut self) -> Self {
+        self.dpop_bound_access_tokens = true;
         self
     }
 
@@ -278,6 +289,8 @@ pub struct OpConfig {
     /// tenant's issuer `…/<tid>/v2.0`, and no RFC 9207 `iss` parameter is sent (see
     /// [`Self::microsoft_tenant`]).
     pub microsoft_tenant: Option<String>,
+    /// DPoP (RFC 9449): require the server's nonce in every proof (`use_dpop_nonce`).
+    pub dpop_nonce: bool,
     /// Faults active from the start (change them at run time through the handle).
     pub faults: Vec<Fault>,
     /// The provider's clock (system time by default).
@@ -315,6 +328,7 @@ impl Default for OpConfig {
             code_lifetime: Duration::from_secs(60),
             device_code_lifetime: Duration::from_secs(600),
             microsoft_tenant: None,
+            dpop_nonce: false,
             faults: Vec::new(),
             clock: Arc::new(SystemClock),
         }

@@ -141,6 +141,9 @@ pub enum Fault {
     /// ID tokens from the refresh grant carry the time of this refresh as `auth_time`, as some
     /// providers do (OpenID Connect Core §12.2 says it must stay the original sign-in's).
     RefreshAuthTimeMoved,
+    /// A token request with a valid DPoP proof is answered with unbound `Bearer` tokens
+    /// (catalogue: `dpop-bearer-downgrade`).
+    DpopBearerDowngrade,
     /// The discovery document's `issuer` differs from the URL it was fetched from
     /// (catalogue: `discovery-issuer-mismatch`).
     DiscoveryIssuerMismatch,

@@ -210,6 +210,23 @@ pub fn demands_nonce(response: &HttpResponse) -> bool {
     }
 }
 
+impl DpopSigner for oidc_jose::DpopKey {
+    fn proof(
+        &self,
+        htm: &str,
+        htu: &str,
+        iat: i64,
+        nonce: Option<&str>,
+        access_token: Option<&str>,
+    ) -> Result<String, oidc_jose::Error> {
+        oidc_jose::DpopKey::proof(self, htm, htu, iat, nonce, access_token)
+    }
+
+    fn thumbprint(&self) -> &str {
+        oidc_jose::DpopKey::thumbprint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

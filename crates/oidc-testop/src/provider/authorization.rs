@@ -256,6 +256,7 @@ impl Provider {
                     code_challenge: find(p, "code_challenge").map(str::to_owned),
                     expires_at: now + self.code_lifetime,
                     front_id_token: authz.rt.contains(ResponseTypeComponent::IdToken),
+                    dpop_jkt: find(p, "dpop_jkt").map(str::to_owned),
                 },
             );
             code

@@ -36,6 +36,7 @@ impl Provider {
             "token_endpoint": self.url(Endpoint::Token),
             "userinfo_endpoint": self.url(Endpoint::UserInfo),
             "jwks_uri": self.url(Endpoint::Jwks),
+            "dpop_signing_alg_values_supported": ["ES256", "ES384", "EdDSA", "RS256", "PS256"],
             "revocation_endpoint": self.url(Endpoint::Revocation),
             "introspection_endpoint": self.url(Endpoint::Introspection),
             "end_session_endpoint": self.url(Endpoint::EndSession),

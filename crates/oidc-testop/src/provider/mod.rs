@@ -26,6 +26,7 @@ mod authorization;
 mod client_auth;
 mod device;
 mod discovery;
+mod dpop;
 mod end_session;
 mod par;
 mod revocation;
@@ -79,9 +80,13 @@ struct CodeGrant {
     /// was rotated then, so the token endpoint's ID token of the same login is not
     /// rotated again (`Fault::RotateKeysBeforeSigning` rotates once per login).
     front_id_token: bool,
+    /// `dpop_jkt` of the authorization request (RFC 9449 §10).
+    dpop_jkt: Option<String>,
 }
 
 struct AccessGrant {
+    /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`).
+    jkt: Option<String>,
     family: Option<String>,
     client_id: String,
     sub: String,
@@ -98,6 +103,8 @@ struct RefreshGrant {
     sub: String,
     scope: String,
     auth_time: i64,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    jkt: Option<String>,
 }
 
 enum DeviceDecision {
@@ -269,6 +276,12 @@ pub(crate) struct Provider {
     par: HashMap<String, ParEntry>,
     pending_logins: HashMap<String, Vec<(String, String)>>,
     used_jti: HashSet<String>,
+    /// DPoP proofs seen (jti → iat), to refuse replays.
+    dpop_jtis: HashMap<String, i64>,
+    /// The nonce DPoP proofs must carry (`OpConfig::dpop_nonce`).
+    dpop_nonce: Option<String>,
+    /// Set for the duration of one token response: the DPoP key its tokens are bound to.
+    issuing_jkt: Option<String>,
     pub(crate) log: Vec<RecordedRequest>,
     next_seq: usize,
 }
@@ -324,6 +337,9 @@ impl Provider {
             par: HashMap::new(),
             pending_logins: HashMap::new(),
             used_jti: HashSet::new(),
+            dpop_jtis: HashMap::new(),
+            dpop_nonce: config.dpop_nonce.then(|| random_token(24)),
+            issuing_jkt: None,
             log: Vec::new(),
             next_seq: 0,
         })

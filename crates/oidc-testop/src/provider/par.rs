@@ -25,6 +25,22 @@ impl Provider {
         if find(&params, "client_id").is_none() {
             params.push(("client_id".into(), client.client_id.clone()));
         }
+        // RFC 9449 §10.1: a proof on the pushed request binds the code to its key.
+        match self.dpop_at_as(req, Endpoint::PushedAuthorization) {
+            Err(r) => return r,
+            Ok(Some(jkt)) => match find(&params, "dpop_jkt") {
+                Some(j) if j != jkt => {
+                    return Reply::oauth_error(
+                        400,
+                        "invalid_dpop_proof",
+                        "dpop_jkt differs from the proof's key",
+                    );
+                }
+                Some(_) => {}
+                None => params.push(("dpop_jkt".into(), jkt)),
+            },
+            Ok(None) => {}
+        }
         if let Err(e) = self.validate_authorization(params.clone()) {
             let description = match e {
                 AuthzError::Page(t) => t,

@@ -8,6 +8,9 @@ impl Provider {
             Ok(c) => c,
             Err(r) => return r,
         };
+        if let Err(r) = self.dpop_at_as(req, Endpoint::Revocation) {
+            return r;
+        }
         let Some(token) = find(&req.form, "token") else {
             return Reply::oauth_error(400, "invalid_request", "missing token");
         };
@@ -34,16 +37,24 @@ impl Provider {
         if let Err(r) = self.authenticate(req, Endpoint::Introspection) {
             return r;
         }
+        if let Err(r) = self.dpop_at_as(req, Endpoint::Introspection) {
+            return r;
+        }
         let Some(token) = find(&req.form, "token") else {
             return Reply::oauth_error(400, "invalid_request", "missing token");
         };
         let now = self.now();
         let body = if let Some(g) = self.access.get(token).filter(|g| g.expires_at >= now) {
-            json!({
+            let mut v = json!({
                 "active": true, "token_type": "Bearer", "scope": g.scope,
                 "client_id": g.client_id, "sub": g.sub, "iss": self.issuer,
                 "iat": g.issued_at, "exp": g.expires_at,
-            })
+            });
+            if let Some(jkt) = &g.jkt {
+                v["token_type"] = "DPoP".into();
+                v["cnf"] = json!({ "jkt": jkt });
+            }
+            v
         } else if let Some(g) = self.refresh.get(token) {
             json!({
                 "active": true, "token_type": "refresh_token", "scope": g.scope,

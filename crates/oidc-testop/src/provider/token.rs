@@ -22,6 +22,7 @@ impl Provider {
         self.access.insert(
             token.clone(),
             AccessGrant {
+                jkt: self.issuing_jkt.clone(),
                 family: family.map(str::to_owned),
                 client_id: client_id.to_owned(),
                 sub: sub.to_owned(),
@@ -50,7 +51,12 @@ impl Provider {
         let access = self.new_access_token(family, &client.client_id, sub, scope);
         let mut body = Map::new();
         body.insert("access_token".into(), access.clone().into());
-        body.insert("token_type".into(), "Bearer".into());
+        let token_type = if self.issuing_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
+        body.insert("token_type".into(), token_type.into());
         body.insert("expires_in".into(), self.access_token_lifetime.into());
         body.insert("scope".into(), scope.into());
         if let Some(family) = family {
@@ -63,6 +69,11 @@ impl Provider {
                     sub: sub.to_owned(),
                     scope: scope.to_owned(),
                     auth_time,
+                    // RFC 9449 §5: a public client's refresh token is bound to its key.
+                    jkt: self
+                        .issuing_jkt
+                        .clone()
+                        .filter(|_| client.auth == ClientAuth::None),
                 },
             );
             body.insert("refresh_token".into(), rt.into());
@@ -93,6 +104,25 @@ impl Provider {
             Ok(c) => c,
             Err(r) => return r,
         };
+        let proof = match self.dpop_at_as(req, Endpoint::Token) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        if client.dpop_bound_access_tokens && proof.is_none() {
+            return Reply::oauth_error(400, "invalid_grant", "DPoP proof JWT not provided");
+        }
+        self.issuing_jkt = proof
+            .clone()
+            .filter(|_| !self.has(&Fault::DpopBearerDowngrade));
+        let mut reply = self.token_grant(req, &client, proof.as_deref());
+        self.issuing_jkt = None;
+        if let Some(n) = self.dpop_nonce.clone().filter(|_| proof.is_some()) {
+            reply.headers.push(("dpop-nonce", n));
+        }
+        reply
+    }
+
+    fn token_grant(&mut self, req: &Incoming, client: &Client, proof: Option<&str>) -> Reply {
         if let Some((error, description)) = self.faults.iter().find_map(|f| match f {
             Fault::TokenError { error, description } => Some((error.clone(), description.clone())),
             _ => None,
@@ -122,6 +152,11 @@ impl Provider {
                 if grant.expires_at < self.now() {
                     return grant_error("the authorization code has expired");
                 }
+                if let Some(bound) = &grant.dpop_jkt
+                    && proof != Some(bound.as_str())
+                {
+                    return grant_error("the code is bound to another DPoP key (dpop_jkt)");
+                }
                 if find(form, "redirect_uri") != Some(grant.redirect_uri.as_str()) {
                     return grant_error("redirect_uri differs from the authorization request's");
                 }
@@ -145,7 +180,7 @@ impl Provider {
                     self.always_issue_refresh_token || has_scope(&grant.scope, "offline_access");
                 self.skip_rotation = grant.front_id_token;
                 let reply = self.issue_tokens(
-                    &client,
+                    client,
                     &grant.sub,
                     &grant.scope,
                     grant.nonce.as_deref(),
@@ -173,10 +208,16 @@ impl Provider {
                     self.refresh.insert(token.to_owned(), grant);
                     return grant_error("the refresh token was issued to another client");
                 }
+                if let Some(bound) = &grant.jkt
+                    && proof != Some(bound.as_str())
+                {
+                    self.refresh.insert(token.to_owned(), grant);
+                    return grant_error("the refresh token is bound to another DPoP key");
+                }
                 self.used_refresh
                     .insert(token.to_owned(), grant.family.clone());
                 self.issue_tokens(
-                    &client,
+                    client,
                     &grant.sub,
                     &grant.scope,
                     None,
@@ -217,7 +258,7 @@ impl Provider {
                             return Reply::text(500, "device state changed");
                         };
                         self.issue_tokens(
-                            &client,
+                            client,
                             &sub,
                             &d.scope,
                             None,
@@ -245,7 +286,7 @@ impl Provider {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let id = client.client_id.clone();
-                self.issue_tokens(&client, &id, &scope, None, self.now(), None, false)
+                self.issue_tokens(client, &id, &scope, None, self.now(), None, false)
             }
             Some(_) => {
                 Reply::oauth_error(400, "unsupported_grant_type", "grant_type is not supported")

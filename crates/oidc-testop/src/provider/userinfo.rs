@@ -4,9 +4,12 @@ use super::*;
 
 impl Provider {
     pub(super) fn userinfo(&mut self, req: &Incoming) -> Reply {
-        let header_token = req.header("authorization").and_then(|h| {
-            let (scheme, rest) = h.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        let authorization = req.header("authorization").and_then(|h| h.split_once(' '));
+        let dpop_scheme =
+            authorization.is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("dpop"));
+        let header_token = authorization.and_then(|(scheme, rest)| {
+            (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop"))
+                .then(|| rest.trim())
         });
         let body_token = if req.is_post() {
             find(&req.form, "access_token")
@@ -24,7 +27,42 @@ impl Provider {
                 return r;
             }
         };
-        let Some(grant) = self.access.get(token) else {
+        let token = token.to_owned();
+        let bound = match self.access.get(&token) {
+            None => return Reply::bearer_error(401, "invalid_token", "unknown access token"),
+            Some(g) => g.jkt.clone(),
+        };
+        // RFC 9449 §7: a bound token only with the DPoP scheme and a proof of its key; an
+        // unbound one never with the DPoP scheme.
+        match (bound, dpop_scheme) {
+            (Some(jkt), true) => match self.dpop_at_rs(req, &token) {
+                Err(r) => return r,
+                Ok(Some(proof)) if proof == jkt => {}
+                Ok(_) => {
+                    return Reply::bearer_error(
+                        401,
+                        "invalid_token",
+                        "the DPoP proof is missing or made with another key",
+                    );
+                }
+            },
+            (Some(_), false) => {
+                return Reply::bearer_error(
+                    401,
+                    "invalid_token",
+                    "a DPoP-bound access token presented as a bearer token",
+                );
+            }
+            (None, true) => {
+                return Reply::bearer_error(
+                    401,
+                    "invalid_token",
+                    "the access token is not DPoP-bound",
+                );
+            }
+            (None, false) => {}
+        }
+        let Some(grant) = self.access.get(&token) else {
             return Reply::bearer_error(401, "invalid_token", "unknown access token");
         };
         if grant.expires_at < self.now() {
