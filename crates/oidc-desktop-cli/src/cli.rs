@@ -326,6 +326,39 @@ pub(crate) struct CacheArgs {
     pub(crate) token_store: StoreArg,
 }
 
+/// DPoP (RFC 9449): sender-constrained tokens.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct DpopArgs {
+    /// Bind the tokens to a key made for this session (DPoP, RFC 9449): a token copied from
+    /// the cache is useless without it. The key is stored with the session
+    #[arg(long)]
+    pub(crate) dpop: bool,
+    /// The DPoP proof algorithm
+    #[arg(
+        long,
+        value_enum,
+        default_value = "es256",
+        requires = "dpop",
+        value_name = "ALG"
+    )]
+    pub(crate) dpop_alg: DpopAlgArg,
+    /// Accept unbound Bearer tokens when the provider ignores DPoP (otherwise an error)
+    #[arg(long, requires = "dpop")]
+    pub(crate) allow_dpop_downgrade: bool,
+}
+
+/// `--dpop-alg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum DpopAlgArg {
+    /// ECDSA P-256.
+    #[default]
+    Es256,
+    /// ECDSA P-384.
+    Es384,
+    /// Ed25519.
+    Eddsa,
+}
+
 /// `--token-store`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum StoreArg {
@@ -364,6 +397,8 @@ pub(crate) struct LoginArgs {
     pub(crate) browser: BrowserArgs,
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
+    #[command(flatten)]
+    pub(crate) dpop: DpopArgs,
     /// With --cache: refresh even when the cached access token is still valid (unless
     /// another process refreshed it a moment ago)
     #[arg(long, requires = "cache")]
@@ -463,8 +498,12 @@ pub(crate) struct TokenArgs {
     #[command(flatten)]
     pub(crate) login: LoginArgs,
     /// Print the ID token instead of the access token
-    #[arg(long)]
+    #[arg(long, conflicts_with = "dpop_proof")]
     pub(crate) id_token: bool,
+    /// Print the two headers of a request to METHOD URL with the session's DPoP-bound token
+    /// (`Authorization: DPoP …` and `DPoP: <proof>`), one per line, for `curl -H`
+    #[arg(long, num_args = 2, value_names = ["METHOD", "URL"])]
+    pub(crate) dpop_proof: Option<Vec<String>>,
 }
 
 /// `--grant`.
@@ -500,6 +539,8 @@ pub(crate) struct RefreshArgs {
     pub(crate) provider: ProviderArgs,
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
+    #[command(flatten)]
+    pub(crate) dpop: DpopArgs,
     /// The refresh token [default: the cached session's, with --cache]
     #[arg(
         long,
@@ -521,6 +562,8 @@ pub(crate) struct DeviceArgs {
     pub(crate) provider: ProviderArgs,
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
+    #[command(flatten)]
+    pub(crate) dpop: DpopArgs,
 }
 
 /// `validate`.

@@ -19,7 +19,7 @@ use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
     Acquisition, BrowserFailure, BrowserLauncher, ClientAuthChoice, Interactive, LaunchError,
-    OidcDesktop, OidcDesktopBuilder, PastedAddresses, Session, SystemBrowser,
+    OidcDesktop, OidcDesktopBuilder, PastedAddresses, Session, SystemBrowser, TokenKind,
 };
 use serde_json::{Value, json};
 
@@ -163,6 +163,19 @@ async fn token(mut a: crate::cli::TokenArgs, ctx: &Ctx) -> Result<Outcome, CliEr
     let Outcome::Session { session, .. } = outcome else {
         return Err(CliError::other("internal", "login produced no session"));
     };
+    if let Some([method, url]) = a.dpop_proof.as_deref() {
+        let h = session.dpop_headers(method, url, None).map_err(|e| {
+            if session.dpop_thumbprint().is_none() {
+                CliError::usage("the cached session is not DPoP-bound: sign in with --dpop")
+            } else {
+                lib_err(e)
+            }
+        })?;
+        return Ok(Outcome::Raw(format!(
+            "Authorization: {}\nDPoP: {}",
+            h.authorization, h.dpop
+        )));
+    }
     let value = if a.id_token {
         session.id_token().map(|t| t.secret().to_owned())
     } else {
@@ -521,7 +534,7 @@ fn stdin_lines() -> PastedAddresses {
 
 async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     if a.grant == Some(GrantArg::Device) {
-        return device_flow(&a.provider, &a.cache, ctx).await;
+        return device_flow(&a.provider, &a.cache, &a.dpop, ctx).await;
     }
     // Where a browser can be reached from here, unless the user said.
     let reach = (a.browser.browser_command.is_none() && !a.browser.no_browser)
@@ -562,6 +575,7 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     if let Some(more) = &o.extra_scope {
         b = b.scope(&format!("{} {more}", a.provider.scope));
     }
+    let dpop = a.dpop.clone();
     let b = b.grant_type(grant).configure(move |c| {
         c.response_type = rt;
         c.response_mode = o.response_mode;
@@ -576,6 +590,7 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         c.claims = o.claims;
         c.id_token_hint = o.id_token_hint;
         c.extra_params = o.extra;
+        apply_dpop(c, &dpop);
     });
     let mut b = with_browser(b, &a.browser, events.clone(), ctx);
     if let Some(BrowserReach::Wsl(command)) = &reach {
@@ -670,7 +685,9 @@ fn original_claims(id_token: &str) -> Result<IdTokenClaims, CliError> {
 }
 
 async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
-    let b = crate::cache::with_store(builder(&a.provider, ctx, true)?, &a.cache, None)?;
+    let dpop = a.dpop.clone();
+    let b = builder(&a.provider, ctx, true)?.configure(move |c| apply_dpop(c, &dpop));
+    let b = crate::cache::with_store(b, &a.cache, None)?;
     let client = build(b)?;
     let original = a.id_token.as_deref().map(original_claims).transpose()?;
     let session = match (&a.refresh_token, a.cache.cache) {
@@ -729,17 +746,21 @@ async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
 }
 
 async fn device(a: &DeviceArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
-    device_flow(&a.provider, &a.cache, ctx).await
+    device_flow(&a.provider, &a.cache, &a.dpop, ctx).await
 }
 
 /// The device authorization grant (`device`, `login --grant device`).
 async fn device_flow(
     provider: &ProviderArgs,
     cache_args: &CacheArgs,
+    dpop: &crate::cli::DpopArgs,
     ctx: &Ctx,
 ) -> Result<Outcome, CliError> {
     let events = Arc::new(CliEvents::new(ctx.text(), false));
-    let b = builder(provider, ctx, true)?.events(events.clone());
+    let dpop = dpop.clone();
+    let b = builder(provider, ctx, true)?
+        .events(events.clone())
+        .configure(move |c| apply_dpop(c, &dpop));
     let client = build(crate::cache::with_store(b, cache_args, None)?)?;
     if cache_args.cache {
         return acquire(&client, Interactive::Device, false, provider, &events, ctx).await;
@@ -875,20 +896,13 @@ async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         let Some(s) = &cached else {
             return Err(CliError::usage("--revoke: there is no cached session"));
         };
-        if let Some(rt) = s.refresh_token() {
-            interruptible(
-                &client,
-                client.revoke(rt.secret(), Some(TokenTypeHint::RefreshToken)),
-            )
-            .await?;
+        // With the session's own key when its tokens are DPoP-bound.
+        if s.refresh_token().is_some() {
+            interruptible(&client, client.revoke_session(s, TokenKind::Refresh)).await?;
             revoked.push("refresh_token");
         }
-        if let Some(at) = s.access_token() {
-            interruptible(
-                &client,
-                client.revoke(at.secret(), Some(TokenTypeHint::AccessToken)),
-            )
-            .await?;
+        if s.access_token().is_some() {
+            interruptible(&client, client.revoke_session(s, TokenKind::Access)).await?;
             revoked.push("access_token");
         }
     }
@@ -1019,4 +1033,19 @@ async fn demo(a: &DemoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         None,
         "Demo complete: signed in, every check passed, as",
     ))
+}
+
+/// `--dpop`, `--dpop-alg`, `--allow-dpop-downgrade` into the configuration.
+fn apply_dpop(c: &mut oidc_desktop::Config, a: &crate::cli::DpopArgs) {
+    use crate::cli::DpopAlgArg;
+    if !a.dpop {
+        return;
+    }
+    c.dpop = oidc_desktop::DpopMode::Require;
+    c.dpop_algorithm = match a.dpop_alg {
+        DpopAlgArg::Es256 => oidc_desktop::jose::Algorithm::ES256,
+        DpopAlgArg::Es384 => oidc_desktop::jose::Algorithm::ES384,
+        DpopAlgArg::Eddsa => oidc_desktop::jose::Algorithm::EdDSA,
+    };
+    c.allow_dpop_downgrade = a.allow_dpop_downgrade;
 }

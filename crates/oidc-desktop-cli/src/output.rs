@@ -176,6 +176,9 @@ pub(crate) fn session_json(s: &Session, userinfo: Option<&Value>) -> Value {
     if let Some(t) = s.scope() {
         m.insert("scope".into(), json!(t));
     }
+    if let Some(jkt) = s.dpop_thumbprint() {
+        m.insert("dpop_jkt".into(), json!(jkt));
+    }
     if s.is_from_store() {
         // Validated when obtained; read back from the token store, not validated again.
         m.insert("from_cache".into(), json!(true));

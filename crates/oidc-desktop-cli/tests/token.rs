@@ -214,3 +214,44 @@ fn a_login_hint_names_the_account_for_login_status_and_logout() {
         "the other session stays"
     );
 }
+
+#[test]
+fn dpop_sessions_and_proofs_for_scripts() {
+    let op = TestOp::start_in_background(OpConfig::default()).unwrap();
+    let cache = TempDir::new("token-dpop");
+    // `token --dpop` signs in with a DPoP-bound session; a later `--dpop-proof` prints the
+    // two headers of an API request with that session's key.
+    let r = token(&op, &cache, &["--dpop"]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    let at = r.stdout.trim_end().to_owned();
+    let token_request = &op.requests_to(Endpoint::Token)[0];
+    assert!(
+        token_request.header("dpop").is_some(),
+        "a proof on the token request"
+    );
+    let r = token(
+        &op,
+        &cache,
+        &["--dpop-proof", "POST", "https://api.example/v1/items?x=1"],
+    );
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert_eq!(lines[0], format!("Authorization: DPoP {at}"));
+    let proof = lines[1].strip_prefix("DPoP: ").unwrap();
+    let claims = common::jwt_payload(proof);
+    assert_eq!(claims["htm"], "POST");
+    assert_eq!(claims["htu"], "https://api.example/v1/items");
+    assert!(claims["ath"].is_string());
+    // Without --dpop a plain session has no key to prove.
+    let plain = TempDir::new("token-plain");
+    let r = token(&op, &plain, &[]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    let r = token(
+        &op,
+        &plain,
+        &["--dpop-proof", "GET", "https://api.example/"],
+    );
+    assert_eq!(r.status, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("not DPoP-bound"), "{}", r.stderr);
+}

@@ -20,7 +20,7 @@ use crate::{Check, Env, Matrix, ensure};
 const FULL_SCOPE: &str = "openid profile email offline_access";
 const SECRET: &str = "desktop-secret-password";
 
-fn builder(env: &Env, client_id: &str) -> OidcDesktopBuilder {
+pub(crate) fn builder(env: &Env, client_id: &str) -> OidcDesktopBuilder {
     OidcDesktop::builder(&env.issuer)
         .client_id(client_id)
         .scope(FULL_SCOPE)
@@ -38,7 +38,7 @@ fn agent(env: &Env, mode: Mode) -> Result<Agent, String> {
     Agent::new(&env.issuer, "alice", mode)
 }
 
-fn fail(e: &Error) -> String {
+pub(crate) fn fail(e: &Error) -> String {
     let provider = e
         .provider_error()
         .map(|(e, d, _)| format!(" provider error {e} ({})", d.unwrap_or("")))

@@ -22,6 +22,7 @@
 mod agent;
 mod chromium;
 mod cli;
+mod dpop;
 mod facade;
 mod proc;
 
@@ -33,7 +34,7 @@ use std::time::{Duration, Instant};
 use crate::chromium::Chromium;
 
 /// Everything a row needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Env {
     /// The provider's issuer, `http://127.0.0.1:PORT`.
     pub(crate) issuer: String,
@@ -299,6 +300,7 @@ async fn run(o: Options) -> Result<bool, String> {
         ..Matrix::default()
     };
     facade::rows(&env, &mut m, ci).await;
+    dpop::rows(&env, &mut m, &realop).await;
     cli::rows(&env, &mut m, ci).await;
     let op_version = op.version();
     let log = op.log_path();

@@ -108,6 +108,16 @@ impl RealOp {
     /// Copies `src` (read-only in CI) into `dir` and starts the provider there with
     /// `OP_INTERACTIONS=dev` and every other knob at its documented default.
     pub(crate) fn start(src: &Path, dir: &Path, port: u16) -> Result<Self, String> {
+        Self::start_with(src, dir, port, &[])
+    }
+
+    /// [`Self::start`] with more of the provider's settings (`OP_DPOP_NONCE`, …).
+    pub(crate) fn start_with(
+        src: &Path,
+        dir: &Path,
+        port: u16,
+        settings: &[(&str, &str)],
+    ) -> Result<Self, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for f in REALOP_FILES {
             let to = dir.join(f);
@@ -124,7 +134,9 @@ impl RealOp {
             stopped: true,
         };
         let mut cmd = op.script("start.sh");
-        cmd.env("OP_INTERACTIONS", "dev").env("OP_WAIT_SECS", "60");
+        cmd.env("OP_INTERACTIONS", "dev")
+            .env("OP_WAIT_SECS", "60")
+            .envs(settings.iter().copied());
         let out = run(cmd, Duration::from_secs(600))?;
         op.stopped = false;
         if out.status != Some(0) {
