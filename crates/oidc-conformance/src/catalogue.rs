@@ -412,6 +412,99 @@ fn client_test(run: &Run<'_>) -> Vec<String> {
     }
 }
 
+/// The DPoP proofs of the run's token requests: each verified (signature, typ, htm, its
+/// own htu ending in the request's path) and its key's thumbprint.
+fn token_proofs(run: &Run<'_>) -> Result<Vec<(u16, String, Option<String>)>, String> {
+    let mut out = Vec::new();
+    for r in run.requests_to(Endpoint::Token) {
+        let Some(proof) = r.header("dpop") else {
+            return Err("a token request without a DPoP proof".to_owned());
+        };
+        let payload: serde_json::Value = oidc_jose::CompactJws::parse(proof)
+            .ok()
+            .and_then(|j| serde_json::from_slice(j.payload()).ok())
+            .ok_or("an unreadable DPoP proof")?;
+        let htu = payload["htu"].as_str().unwrap_or_default().to_owned();
+        if !htu.ends_with(&r.path) {
+            return Err(format!("the proof's htu {htu} is not the token endpoint"));
+        }
+        let check = oidc_jose::ProofCheck {
+            htm: &r.method,
+            htu: &htu,
+            now: payload["iat"].as_i64().unwrap_or_default(),
+            max_age: 60,
+            leeway: 60,
+            nonce: None,
+            access_token: None,
+            algorithms: &[Algorithm::ES256],
+        };
+        let v = oidc_jose::verify_proof(proof, &check).map_err(|e| e.to_string())?;
+        out.push((r.status, v.jkt, v.nonce));
+    }
+    Ok(out)
+}
+
+fn dpop_bound(run: &Run<'_>) -> Vec<String> {
+    let proofs = match token_proofs(run) {
+        Ok(p) => p,
+        Err(e) => return vec![e],
+    };
+    let mut out = Vec::new();
+    let Some((_, jkt, _)) = proofs.last() else {
+        return vec!["no token request".to_owned()];
+    };
+    if run.variant.browser() && run.authorization_param("dpop_jkt") != Some(jkt.as_str()) {
+        out.push("dpop_jkt of the authorization request is not the proof's key".to_owned());
+    }
+    if let Ok(s) = run.result {
+        if s.dpop_thumbprint() != Some(jkt.as_str()) {
+            out.push("the session is not bound to the proof's key".to_owned());
+        }
+        if s.token_type() != Some("DPoP") {
+            out.push(format!("token_type {:?}", s.token_type()));
+        }
+    }
+    for u in run.requests_to(Endpoint::UserInfo) {
+        if !u
+            .header("authorization")
+            .is_some_and(|h| h.starts_with("DPoP "))
+            || u.header("dpop").is_none()
+        {
+            out.push("UserInfo without the DPoP scheme and a proof".to_owned());
+        }
+    }
+    out
+}
+
+fn dpop_nonce_retried(run: &Run<'_>) -> Vec<String> {
+    let mut out = dpop_bound(run);
+    let with_proof: Vec<(u16, Option<String>)> = run
+        .log
+        .iter()
+        .filter_map(|r| {
+            let p = r.header("dpop")?;
+            let payload: serde_json::Value = oidc_jose::CompactJws::parse(p)
+                .ok()
+                .and_then(|j| serde_json::from_slice(j.payload()).ok())?;
+            Some((r.status, payload["nonce"].as_str().map(str::to_owned)))
+        })
+        .collect();
+    match with_proof.as_slice() {
+        // The dance: refused for the missing nonce, then retried with it.
+        [(400, None), (_, Some(_)), ..] => {}
+        // Or the nonce was remembered from an earlier answer of the same server (the
+        // Refresh profile's clean sign-in).
+        [(_, Some(_)), ..] if run.variant.refresh() => {}
+        other => out.push(format!(
+            "expected a proof refused for its missing nonce, then one with the nonce: {other:?}"
+        )),
+    }
+    if with_proof.iter().skip(1).any(|(_, n)| n.is_none()) {
+        out.push("a later proof without the remembered nonce".to_owned());
+    }
+    out
+}
+
 const SECRET: &str = "conformance-client-secret-0123456789abcdef";
 
 /// The client secret of the confidential clients.
@@ -755,5 +848,31 @@ pub(crate) fn cases() -> Vec<Case> {
             |v| v.code() && v.browser(),
         )
         .check(pkce_s256),
+        Case::new(
+            "dpop-bound",
+            "RFC 9449",
+            "DPoP required: proofs verified by the provider, code bound by dpop_jkt, DPoP tokens; accept",
+            |v| v.code() && !v.front_access_token(),
+        )
+        .tweak(|c| c.dpop = oidc_desktop::DpopMode::Require)
+        .check(dpop_bound),
+        Case::new(
+            "dpop-nonce",
+            "RFC 9449 §8",
+            "the provider demands a server nonce (use_dpop_nonce); retry once with it; accept",
+            |v| v.code() && !v.front_access_token(),
+        )
+        .op(|o| o.dpop_nonce = true)
+        .tweak(|c| c.dpop = oidc_desktop::DpopMode::Require)
+        .check(dpop_nonce_retried),
+        Case::new(
+            "dpop-bearer-downgrade",
+            "RFC 9449 §5",
+            "a proof answered with unbound Bearer tokens; reject (the stolen-token protection asked for is missing)",
+            |v| v.code() && !v.front_access_token(),
+        )
+        .fault(Fault::DpopBearerDowngrade)
+        .tweak(|c| c.dpop = oidc_desktop::DpopMode::Require)
+        .reject("dpop_downgrade", None, Token),
     ]
 }

@@ -198,10 +198,15 @@ async fn execute_inner(
     h.clear_requests();
     let result = match (&first, v.flow) {
         (Some(s), Flow::Refresh) => {
-            let rt = s
-                .refresh_token()
-                .ok_or("the clean sign-in returned no refresh token")?;
-            client.refresh(rt, s.claims()).await
+            if s.refresh_token().is_none() {
+                return Err("the clean sign-in returned no refresh token".into());
+            }
+            // The session itself: its original claims and, when bound, its DPoP key.
+            let mut refreshed = s.clone();
+            client
+                .refresh_session(&mut refreshed)
+                .await
+                .map(|()| refreshed)
         }
         _ => client.authenticate().await,
     };
@@ -330,13 +335,22 @@ fn generic_checks(case: &Case, run: &Run<'_>) -> Vec<String> {
                 if ui.len() != 1 {
                     out.push(format!("{} UserInfo requests, expected 1", ui.len()));
                 }
-                if run.userinfo_style != UserInfoStyle::PostWithFormBody {
+                // A DPoP-bound token goes in the header with its own scheme (RFC 9449 §7.1).
+                let scheme = if s.dpop_thumbprint().is_some() {
+                    "DPoP "
+                } else {
+                    "Bearer "
+                };
+                if run.userinfo_style != UserInfoStyle::PostWithFormBody || scheme == "DPoP " {
                     for r in ui {
                         if !r
                             .header("authorization")
-                            .is_some_and(|a| a.starts_with("Bearer "))
+                            .is_some_and(|a| a.starts_with(scheme))
                         {
-                            out.push("UserInfo request without `Authorization: Bearer`".to_owned());
+                            out.push(format!(
+                                "UserInfo request without `Authorization: {}`",
+                                scheme.trim_end()
+                            ));
                         }
                     }
                 }
