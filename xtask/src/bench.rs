@@ -293,9 +293,14 @@ fn measure_cli(root: &Path, target: &Path, out: &Path, quick: bool) -> Result<Cl
     let cache_home = out.join("warm-cache");
     let _ = std::fs::remove_dir_all(&cache_home);
     let cached_login = |cmd: &mut Command| {
-        login(cmd);
-        cmd.args(["--cache", "--output", "exec-credential"])
-            .env("XDG_CACHE_HOME", &cache_home);
+        cmd.args(["login", "--issuer", &issuer, "--client-id", "test-client"])
+            .args(["--timeout", "30", "--cache", "--output", "exec-credential"])
+            .arg("--browser-command")
+            .arg(&browser)
+            .env("XDG_CACHE_HOME", &cache_home)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
     };
     let mut cmd = Command::new(&cli);
     cached_login(&mut cmd);
