@@ -339,3 +339,71 @@ impl Session {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The reuse margin never exceeds the configured one nor a quarter of the token's
+        /// lifetime, so a token is always used for three quarters of its life; and a token
+        /// reused under that margin still has that margin left.
+        #[test]
+        fn the_reuse_margin_scales_with_the_lifetime(
+            obtained in 0i64..2_000_000_000,
+            lifetime in 1i64..200_000,
+            configured in 0i64..10_000,
+            elapsed in 0i64..200_000,
+        ) {
+            let mut s = Session::new("https://op", "app");
+            s.obtained_at = Some(obtained);
+            s.expires_at = Some(obtained + lifetime);
+            let m = s.reuse_margin(configured);
+            proptest::prop_assert!(m >= 0 && m <= configured && m <= lifetime / 4);
+            let now = obtained + elapsed;
+            if !s.expires_within(now, m) {
+                proptest::prop_assert!(now + m < obtained + lifetime);
+            }
+            if elapsed * 4 < lifetime * 3 {
+                proptest::prop_assert!(!s.expires_within(now, m), "used for 3/4 of its life");
+            }
+        }
+
+        /// Stored sessions round-trip through JSON, marked as from the store.
+        #[test]
+        fn stored_sessions_round_trip(
+            at in "[A-Za-z0-9._~-]{1,40}",
+            rt in proptest::option::of("[A-Za-z0-9._~-]{1,40}"),
+            exp in proptest::option::of(0i64..4_000_000_000),
+            refused in proptest::option::of("[ -~]{0,40}"),
+        ) {
+            let mut s = Session::new("https://op", "app");
+            s.access_token = Some(AccessToken::new(at.clone()));
+            s.refresh_token = rt.clone().map(RefreshToken::new);
+            s.expires_at = exp;
+            s.obtained_at = Some(1);
+            s.refresh_refused = refused.clone();
+            let back = Session::from_json(&s.to_json()).unwrap();
+            proptest::prop_assert!(back.is_from_store());
+            proptest::prop_assert_eq!(back.access_token().map(|t| t.secret().to_owned()), Some(at));
+            proptest::prop_assert_eq!(back.refresh_token().map(|t| t.secret().to_owned()), rt);
+            proptest::prop_assert_eq!(back.expires_at(), exp);
+            proptest::prop_assert_eq!(back.refresh_refused().map(str::to_owned), refused);
+        }
+    }
+
+    #[test]
+    fn a_dpop_key_round_trips_with_its_session() {
+        let mut s = Session::new("https://op", "app");
+        s.dpop_key = Some(std::sync::Arc::new(oidc_jose::DpopKey::generate().unwrap()));
+        let jkt = s.dpop_thumbprint().unwrap().to_owned();
+        let json = s.to_json();
+        let back = Session::from_json(&json).unwrap();
+        assert_eq!(back.dpop_thumbprint(), Some(jkt.as_str()));
+        assert!(!format!("{back:?}").contains(&json[json.find("pkcs8").unwrap()..][10..30]));
+        // A damaged key is a clear error, never a session without its key.
+        let broken = json.replace("\"pkcs8\":\"", "\"pkcs8\":\"!");
+        assert!(Session::from_json(&broken).is_err());
+    }
+}
+
