@@ -30,7 +30,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .configure(|c| c.dpop = DpopMode::IfSupported)
         .build()?;
     let got = client.acquire().await?;
-    println!("{:?} session, stored in {}", got.how, client.session_location());
+    println!(
+        "{:?} session, stored in {}",
+        got.how,
+        client.session_location()
+    );
     let user = client.userinfo(&got.session).await?;
     println!("hello {:?}", user.claims().name);
     let token = client.access_token().await?;

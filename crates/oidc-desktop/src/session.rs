@@ -406,4 +406,3 @@ mod tests {
         assert!(Session::from_json(&broken).is_err());
     }
 }
-

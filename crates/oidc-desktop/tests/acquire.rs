@@ -70,13 +70,25 @@ async fn until_expired(s: &Session) {
 }
 
 fn now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
+    use oidc_core::Clock as _;
+    oidc_core::SystemClock.now_unix()
+}
+
+/// One silent acquisition per client, all at once.
+async fn concurrently(clients: Vec<OidcDesktop>) -> Vec<oidc_desktop::Acquired> {
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|c| tokio::spawn(async move { c.acquire().interactive(Interactive::Never).await }))
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap().unwrap());
+    }
+    out
+}
+
+fn token_of(s: &Session) -> String {
+    s.access_token().unwrap().secret().to_owned()
 }
 
 fn grants(op: &TestOp, grant: &str) -> usize {
@@ -95,19 +107,9 @@ async fn many_tasks_of_one_client_refresh_once() {
     let (c, first) = signed_in(&op, dir.path()).await;
     until_expired(&first).await;
     op.handle().clear_requests();
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let c = c.clone();
-            tokio::spawn(async move { c.acquire().interactive(Interactive::Never).await })
-        })
-        .collect();
-    let mut tokens = Vec::new();
-    let mut how = Vec::new();
-    for t in tasks {
-        let got = t.await.unwrap().unwrap();
-        tokens.push(got.session.access_token().unwrap().secret().to_owned());
-        how.push(got.how);
-    }
+    let got = concurrently(vec![c.clone(); 16]).await;
+    let tokens: Vec<String> = got.iter().map(|g| token_of(&g.session)).collect();
+    let how: Vec<Acquisition> = got.iter().map(|g| g.how).collect();
     assert_eq!(grants(&op, "refresh_token"), 1, "one refresh for 16 tasks");
     assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
     assert_ne!(tokens[0], first.access_token().unwrap().secret());
@@ -132,25 +134,12 @@ async fn two_clients_sharing_a_directory_refresh_once() {
     op.handle().clear_requests();
     let a = builder(&op.issuer(), dir.path()).build().unwrap();
     let b = builder(&op.issuer(), dir.path()).build().unwrap();
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
-            let c = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move { c.acquire().interactive(Interactive::Never).await })
-        })
+    let clients = (0..8).map(|i| if i % 2 == 0 { a.clone() } else { b.clone() });
+    let tokens: Vec<String> = concurrently(clients.collect())
+        .await
+        .iter()
+        .map(|g| token_of(&g.session))
         .collect();
-    let mut tokens = Vec::new();
-    for t in tasks {
-        tokens.push(
-            t.await
-                .unwrap()
-                .unwrap()
-                .session
-                .access_token()
-                .unwrap()
-                .secret()
-                .to_owned(),
-        );
-    }
     assert_eq!(grants(&op, "refresh_token"), 1);
     assert!(tokens.iter().all(|t| *t == tokens[0]));
 }

@@ -54,13 +54,8 @@ fn origin(issuer: &str) -> String {
 }
 
 fn now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
+    use oidc_core::Clock as _;
+    oidc_core::SystemClock.now_unix()
 }
 
 #[tokio::test]

@@ -8,13 +8,8 @@ use oidc_testop::{Endpoint, OpConfig, TestOp};
 use serde_json::Value;
 
 fn now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
+    use oidc_core::Clock as _;
+    oidc_core::SystemClock.now_unix()
 }
 
 /// A refresh request the provider cannot honour (an unknown refresh token): a proof that
