@@ -280,3 +280,34 @@ async fn the_key_is_stored_with_the_session_and_signs_for_the_application() {
     .unwrap();
     assert_eq!(v.jkt, jkt);
 }
+
+#[tokio::test]
+async fn a_per_installation_key_is_kept_across_sign_ins() {
+    let op = op(OpConfig::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Arc::new(oidc_desktop::FileStore::new(tmp.path().join("tokens")));
+    let client = || {
+        builder(&op, DpopMode::Require)
+            .token_store(store.clone())
+            .configure(|c| c.dpop_key_scope = oidc_desktop::DpopKeyScope::PerInstallation)
+            .build()
+            .unwrap()
+    };
+    let first = client().authenticate().await.unwrap();
+    let second = client().authenticate().await.unwrap();
+    assert_eq!(first.dpop_thumbprint(), second.dpop_thumbprint());
+    // Per session (the default), every sign-in has its own key.
+    let a = builder(&op, DpopMode::Require)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap();
+    let b = builder(&op, DpopMode::Require)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap();
+    assert_ne!(a.dpop_thumbprint(), b.dpop_thumbprint());
+}
