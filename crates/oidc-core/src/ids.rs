@@ -212,7 +212,7 @@ impl std::str::FromStr for IssuerUrl {
     }
 }
 
-/// The client identifier issued at registration (the seed's `client_id`). Not a secret.
+/// The client identifier issued at registration. Not a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ClientId(String);
@@ -235,7 +235,7 @@ impl std::fmt::Display for ClientId {
     }
 }
 
-/// A redirect URI (the seed's `return_url`), kept exactly as sent: the token request must
+/// A redirect URI, kept exactly as sent: the token request must
 /// repeat it byte for byte (RFC 6749 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -298,7 +298,7 @@ impl std::fmt::Display for RedirectUrl {
     }
 }
 
-/// A scope: an ordered set of space-separated tokens (the seed's `authorization_scope`).
+/// A scope: an ordered set of space-separated tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 pub struct Scope(Vec<String>);

@@ -116,7 +116,7 @@ fn check_state(found: Option<&State>, expected: &State) -> Result<(), Error> {
 ///
 /// Parsing refuses repeated parameters (RFC 6749 §3.1) and treats empty values as absent
 /// (RFC 6749 §3.1: "parameters sent without a value MUST be treated as if they were
-/// omitted"). The raw pairs stay available ([`Self::get`], the seed's `get_query_param`).
+/// omitted"). The raw pairs stay available ([`Self::get`]).
 #[derive(Clone)]
 pub struct AuthorizationResponse {
     params: Vec<(String, String)>,
@@ -171,7 +171,7 @@ impl AuthorizationResponse {
         Self::from_pairs(url::form_urlencoded::parse(body))
     }
 
-    /// A parameter by name (the seed's `get_query_param`).
+    /// A parameter by name.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.params
             .iter()

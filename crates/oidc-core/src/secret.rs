@@ -64,35 +64,35 @@ macro_rules! secret_type {
 }
 
 secret_type!(
-    /// The client secret issued when the application was registered (the seed's `client_secret`).
+    /// The client secret issued when the application was registered.
     ClientSecret
 );
 secret_type!(
-    /// An OAuth 2.0 access token (the seed's `access_token`).
+    /// An OAuth 2.0 access token.
     AccessToken
 );
 secret_type!(
-    /// An OAuth 2.0 refresh token (the seed's `refresh_token`).
+    /// An OAuth 2.0 refresh token.
     RefreshToken
 );
 secret_type!(
-    /// The compact serialization of an ID token (the seed's `id_token_id_token_content`).
+    /// The compact serialization of an ID token.
     IdTokenString
 );
 secret_type!(
-    /// An authorization code returned on the redirect (the seed's `AuthorizationCode`).
+    /// An authorization code returned on the redirect.
     AuthorizationCode
 );
 secret_type!(
-    /// The PKCE `code_verifier` of RFC 7636 (the seed's `PKCEVerifier`).
+    /// The PKCE `code_verifier` of RFC 7636.
     PkceVerifier
 );
 secret_type!(
-    /// The OpenID Connect `nonce` request parameter (the seed's `Nonce`).
+    /// The OpenID Connect `nonce` request parameter.
     Nonce
 );
 secret_type!(
-    /// The OAuth 2.0 `state` request parameter (the seed's `state`).
+    /// The OAuth 2.0 `state` request parameter.
     State
 );
 

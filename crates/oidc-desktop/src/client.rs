@@ -85,7 +85,7 @@ impl OidcDesktopBuilder {
         self
     }
 
-    /// The client id (the seed's `client_id`).
+    /// The client id.
     #[must_use]
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
         self.config.client_id = id.into();
@@ -99,21 +99,21 @@ impl OidcDesktopBuilder {
         self
     }
 
-    /// The client secret (the seed's `client_secret`).
+    /// The client secret.
     #[must_use]
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.config.client_secret = Some(oidc_core::ClientSecret::new(secret));
         self
     }
 
-    /// The scope (the seed's `authorization_scope`); `openid` is always added.
+    /// The scope; `openid` is always added.
     #[must_use]
     pub fn scope(mut self, scope: &str) -> Self {
         self.config.scope = oidc_core::Scope::new(scope);
         self
     }
 
-    /// The grant type (the seed's `grant_type`).
+    /// The grant type.
     #[must_use]
     pub fn grant_type(mut self, grant: GrantType) -> Self {
         self.config.grant_type = grant;
@@ -168,21 +168,21 @@ impl OidcDesktopBuilder {
         self
     }
 
-    /// Fetch the JWKS here instead of the discovered `jwks_uri` (the seed's `ServerSignerCertURL`).
+    /// Fetch the JWKS here instead of the discovered `jwks_uri`.
     #[must_use]
     pub fn jwks_uri(mut self, url: Url) -> Self {
         self.jwks_uri = Some(url);
         self
     }
 
-    /// Start from a cached discovery document (the seed's `load_discovery_doc`).
+    /// Start from a cached discovery document.
     #[must_use]
     pub fn cached_discovery_document(mut self, raw_json: impl Into<String>) -> Self {
         self.cached_metadata = Some(raw_json.into());
         self
     }
 
-    /// Start from a cached JWKS (the seed's `load_signer_jwks`).
+    /// Start from a cached JWKS.
     #[must_use]
     pub fn cached_jwks(mut self, raw_json: impl Into<String>) -> Self {
         self.cached_jwks = Some(raw_json.into());
@@ -487,7 +487,7 @@ impl OidcDesktop {
 
     /// Stops whatever this client (or a clone) is doing: the wait for the browser, a device
     /// poll, an HTTP exchange. The operation returns `Error::Interrupted`; the loopback port
-    /// is freed. Callable from any thread (the seed's `interrupt`).
+    /// is freed. Callable from any thread.
     pub fn interrupt(&self) {
         self.inner.interrupt.send_modify(|g| *g = g.wrapping_add(1));
     }
@@ -533,13 +533,13 @@ impl OidcDesktop {
         self.report(r)
     }
 
-    /// The provider metadata (cached; the seed's `request_discovery_doc`).
+    /// The provider metadata (cached).
     pub async fn discovery(&self) -> Result<Arc<ProviderMetadata>, Error> {
         Ok(self.inner.provider.metadata().await?)
     }
 
     /// One member of the discovery document, by name or `/json/...` path
-    /// (the seed's `get_discovery_metadata`).
+    ///.
     pub async fn get_discovery_metadata(
         &self,
         name_or_path: &str,
@@ -547,7 +547,7 @@ impl OidcDesktop {
         Ok(self.discovery().await?.get_metadata(name_or_path))
     }
 
-    /// The provider's signing keys (cached; the seed's `request_signer_certs`).
+    /// The provider's signing keys (cached).
     pub async fn signer_keys(&self) -> Result<Arc<SignerKeys>, Error> {
         Ok(self.inner.provider.keys().await?)
     }
@@ -609,7 +609,7 @@ impl OidcDesktop {
         }
     }
 
-    /// Parses an ID token without validating it (the seed's `parse_id_token`). Never trust
+    /// Parses an ID token without validating it. Never trust
     /// the result; [`Self::validate_id_token`] is the check.
     pub fn parse_id_token(
         &self,
@@ -618,7 +618,7 @@ impl OidcDesktop {
         Ok(oidc_jose::parse_unverified(id_token)?)
     }
 
-    /// Validates an ID token (the seed's `validate_id_token`): signature with the provider's
+    /// Validates an ID token: signature with the provider's
     /// keys and every claim rule; `nonce` when one is expected.
     pub async fn validate_id_token(
         &self,
@@ -756,7 +756,7 @@ impl OidcDesktop {
         Ok(uri)
     }
 
-    /// Stops the kept web server (the seed's `stop_web_server`).
+    /// Stops the kept web server.
     pub async fn stop_web_server(&self) {
         if let Some(s) = self.inner.web_server.lock().await.take() {
             s.shutdown().await;
@@ -1327,7 +1327,7 @@ impl OidcDesktop {
         }
     }
 
-    /// Requests UserInfo with an access token (the seed's `request_user_info`); `expected_sub`
+    /// Requests UserInfo with an access token; `expected_sub`
     /// is the ID token's subject, which the response must repeat (OpenID Connect Core §5.3.2).
     pub async fn request_user_info(
         &self,
@@ -1462,7 +1462,7 @@ impl OidcDesktop {
         Ok(())
     }
 
-    /// Forgets cached discovery metadata and keys (the seed's `reset`), and stops a kept
+    /// Forgets cached discovery metadata and keys, and stops a kept
     /// web server.
     pub async fn reset(&self) {
         self.inner.provider.invalidate().await;

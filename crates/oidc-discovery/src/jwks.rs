@@ -6,7 +6,7 @@ use oidc_jose::JwkSet;
 use crate::metadata::{check_json_text, check_response, check_size, json_error};
 use crate::{Document, Error};
 
-/// A parsed JWKS with its raw JSON kept for caching (the seed's `signer_jwks`).
+/// A parsed JWKS with its raw JSON kept for caching.
 #[derive(Debug, Clone)]
 pub struct SignerKeys {
     raw: String,
@@ -14,7 +14,7 @@ pub struct SignerKeys {
 }
 
 impl SignerKeys {
-    /// Reads a JWKS (e.g. one cached on disk; the seed's `load_signer_jwks`).
+    /// Reads a JWKS (e.g. one cached on disk).
     pub fn load(raw_json: impl Into<String>) -> Result<Self, Error> {
         let raw = raw_json.into();
         check_size(Document::Jwks, raw.len())?;

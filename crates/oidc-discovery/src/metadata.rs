@@ -492,12 +492,12 @@ impl ProviderMetadata {
         Some(list)
     }
 
-    /// The raw discovery document, verbatim (the seed's `discovery_doc_details_content`).
+    /// The raw discovery document, verbatim.
     pub fn raw_json(&self) -> &str {
         &self.raw
     }
 
-    /// The issuer as published (the seed's `discovery_doc_details_issuer`). For a Microsoft
+    /// The issuer as published. For a Microsoft
     /// multi-tenant document this is the `{tenantid}` template.
     pub fn issuer(&self) -> &str {
         // `validate` refused documents without an issuer.
@@ -523,14 +523,14 @@ impl ProviderMetadata {
         }
     }
 
-    /// The authorization endpoint (required; the seed's `discovery_doc_details_auth_url`).
+    /// The authorization endpoint (required).
     pub fn authorization_endpoint(&self) -> &str {
         // `validate` refused documents without one.
         self.text(&self.f.authorization_endpoint)
             .unwrap_or_default()
     }
 
-    /// The JWKS URL (required; the seed's `discovery_doc_details_signer_cert_url`).
+    /// The JWKS URL (required).
     pub fn jwks_uri(&self) -> &str {
         // `validate` refused documents without one.
         self.text(&self.f.jwks_uri).unwrap_or_default()

@@ -106,7 +106,7 @@ fn lenient_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Address {
-    /// `formatted` (the seed's `user_details_addr_formatted`).
+    /// `formatted`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
     /// `street_address` (`user_details_addr_street_addr`).
@@ -279,7 +279,7 @@ struct Registered {
 
 /// The claims of an ID token.
 ///
-/// The registered claims are typed fields (the seed's `id_token_*`); the standard user
+/// The registered claims are typed fields; the standard user
 /// claims come from [`IdTokenClaims::user`]; anything else from [`IdTokenClaims::claim`]
 /// by name or by JSON pointer in the seed's `/json/...` form.
 #[derive(Clone, Serialize)]
@@ -401,7 +401,7 @@ impl IdTokenClaims {
     }
 
     /// A claim by name (`"email"`), by JSON pointer (`"/address/country"`), or by the seed's
-    /// `/json/...` path (`"/json/address/country"`, the seed's `get_id_token_claim`).
+    /// `/json/...` path (`"/json/address/country"`).
     pub fn claim(&self, name_or_path: &str) -> Option<&Value> {
         lookup(self.json(), name_or_path)
     }
@@ -419,7 +419,7 @@ impl IdTokenClaims {
         self.claim(name_or_path).map(value_text)
     }
 
-    /// The audiences comma-separated (the seed's `id_token_audiences`).
+    /// The audiences comma-separated.
     pub fn audiences_joined(&self) -> String {
         self.aud.join(",")
     }

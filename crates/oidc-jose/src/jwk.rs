@@ -364,7 +364,7 @@ impl Jwk {
         der::spki(&self.material).map(|d| b64::encode_std(&d))
     }
 
-    /// The first `x5c` certificate as PEM (the seed's `signer_cert_encoded`), if the key
+    /// The first `x5c` certificate as PEM, if the key
     /// carries a chain whose first entry is valid base64.
     pub fn certificate_pem(&self) -> Option<String> {
         let first = self.x5c.first()?;
@@ -378,7 +378,7 @@ impl Jwk {
     }
 }
 
-/// A JSON Web Key Set (the seed's `signer_jwks` and `signer_cert_*`).
+/// A JSON Web Key Set.
 ///
 /// Keys of unknown type or curve, and malformed keys, are skipped rather than fatal, so
 /// one odd key at the provider cannot break every sign-in; [`JwkSet::skipped`] tells which.
@@ -438,7 +438,7 @@ impl JwkSet {
         self.keys.is_empty()
     }
 
-    /// The number of usable keys (the seed's `signer_cert_count`).
+    /// The number of usable keys.
     pub fn len(&self) -> usize {
         self.keys.len()
     }

@@ -72,7 +72,7 @@ pub use validator::{
 };
 pub use verify::{verify_jws, verify_signature};
 
-/// Parses an ID token's claims without validating anything (the seed's `parse_id_token`).
+/// Parses an ID token's claims without validating anything.
 /// Never trust the result: use [`IdTokenValidator::validate`] for that.
 pub fn parse_unverified(token: &str) -> Result<(Header, IdTokenClaims), Error> {
     let jws = CompactJws::parse(token)?;

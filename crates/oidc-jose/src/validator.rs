@@ -228,7 +228,7 @@ impl IdTokenValidator {
         self
     }
 
-    /// The audience that must be in `aud` instead of the client id (the seed's `ExpectedAudience`).
+    /// The audience that must be in `aud` instead of the client id.
     #[must_use]
     pub fn expected_audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = Some(audience.into());
@@ -297,7 +297,7 @@ impl IdTokenValidator {
         self
     }
 
-    /// Checks to skip (the seed's `IdTokenVerificationFlags`).
+    /// Checks to skip.
     #[must_use]
     pub fn skip_checks(mut self, skip: SkipChecks) -> Self {
         self.skip = skip;

@@ -88,7 +88,7 @@ impl LoopbackConfig {
         self.ip(IpAddr::V6(Ipv6Addr::LOCALHOST))
     }
 
-    /// The port (the seed's `web_server_port`). 0 (default) lets the system pick a free port,
+    /// The port. 0 (default) lets the system pick a free port,
     /// which RFC 8252 §7.3 recommends; a fixed port must be registered with the provider and
     /// fails with [`Error::PortInUse`] when taken.
     #[must_use]

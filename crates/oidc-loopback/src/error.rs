@@ -104,7 +104,7 @@ pub enum Error {
         last_refusal: Option<Refusal>,
     },
     /// The wait was cancelled through a [`CancelHandle`](crate::CancelHandle) or the server
-    /// was shut down (the seed's `interrupt`).
+    /// was shut down.
     #[error("waiting for the authorization response was cancelled")]
     Cancelled,
     /// The server no longer listens: its one response was already delivered, or it stopped

@@ -51,7 +51,7 @@
 //!
 //! In single-use mode (the default) the socket closes as soon as a response is accepted,
 //! or when the wait times out. [`LoopbackConfig::reusable`] keeps it open for several
-//! sign-ins until [`LoopbackServer::shutdown`] (the seed's `ReUseWebServer`).
+//! sign-ins until [`LoopbackServer::shutdown`].
 //! [`LoopbackConfig::https`] serves HTTPS with an application-supplied certificate.
 //!
 //! # Example

@@ -113,13 +113,13 @@ impl CallbackParams {
         self.peer
     }
 
-    /// A parameter by name (the seed's `get_query_param`).
+    /// A parameter by name.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.response.get(name)
     }
 }
 
-/// Stops a [`LoopbackServer`] from another task or thread (the seed's `interrupt`).
+/// Stops a [`LoopbackServer`] from another task or thread.
 ///
 /// Cancelling is final: the server stops listening, open connections are closed and a
 /// pending or later [`LoopbackServer::wait`] returns [`Error::Cancelled`] (unless a response
@@ -233,7 +233,7 @@ impl std::fmt::Debug for LoopbackServer {
 }
 
 impl LoopbackServer {
-    /// Binds the listening socket and starts serving (the seed's `start_web_server`).
+    /// Binds the listening socket and starts serving.
     ///
     /// When this returns, the socket accepts connections and [`Self::redirect_uri`] is final.
     /// Must be called within a Tokio runtime; the server runs on spawned tasks.
@@ -341,7 +341,7 @@ impl LoopbackServer {
     }
 
     /// The redirect URI to register and send: the IP literal, the port and the path, e.g.
-    /// `http://127.0.0.1:49152/callback` (RFC 8252 §7.3; the seed's `return_url`).
+    /// `http://127.0.0.1:49152/callback` (RFC 8252 §7.3).
     pub fn redirect_uri(&self) -> &RedirectUrl {
         &self.redirect_uri
     }
@@ -452,7 +452,7 @@ impl LoopbackServer {
         }
     }
 
-    /// Stops listening and closes every connection (the seed's `stop_web_server`). When it
+    /// Stops listening and closes every connection. When it
     /// returns, the port is free. Dropping the server does the same without waiting.
     pub async fn shutdown(mut self) {
         self.shared.stop(true);

@@ -24,12 +24,12 @@ use crate::{Error, mask};
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 * 1024 * 1024;
 /// The default timeout (the seed's `timeout` default, 60 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The default redirect limit (the seed's `MaxRedirectAttempts`).
+/// The default redirect limit.
 pub const DEFAULT_MAX_REDIRECTS: usize = 20;
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("oidc-reqwest/", env!("CARGO_PKG_VERSION"));
 
-/// What happens when the server answers with a redirect (the seed's `follow_redirects`).
+/// What happens when the server answers with a redirect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum FollowRedirects {
@@ -43,10 +43,10 @@ pub enum FollowRedirects {
     SameScheme,
 }
 
-/// The per-hop redirect callback (the seed's `on_redirect`): `(from, to) -> accept`.
+/// The per-hop redirect callback: `(from, to) -> accept`.
 pub type RedirectCallback = Arc<dyn Fn(&Url, &Url) -> bool + Send + Sync>;
 
-/// How to authenticate to an HTTP proxy (the seed's `proxy_auth_scheme`).
+/// How to authenticate to an HTTP proxy.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ProxyAuthScheme {
@@ -55,7 +55,7 @@ pub enum ProxyAuthScheme {
     Basic,
     /// Digest (`1`): not supported, refused when building.
     Digest,
-    /// A ready-made `Proxy-Authorization` value (`2`, the seed's `ProxyAuthorization`).
+    /// A ready-made `Proxy-Authorization` value (`2`).
     Proprietary(String),
     /// No authentication (`3`).
     None,
@@ -76,7 +76,7 @@ pub struct ProxySettings {
     pub password: Option<String>,
     /// Authentication scheme.
     pub auth_scheme: ProxyAuthScheme,
-    /// Talk TLS to the proxy itself (the seed's `proxy_ssl = psAlways`).
+    /// Talk TLS to the proxy itself.
     pub tls_to_proxy: bool,
 }
 
@@ -115,7 +115,7 @@ impl std::fmt::Debug for ProxySettings {
     }
 }
 
-/// The kind of firewall (the seed's `firewall_type`).
+/// The kind of firewall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FirewallType {
@@ -333,7 +333,7 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// A firewall: CONNECT tunnel or SOCKS4/4A/5 (the seed's `firewall_*`). Takes
+    /// A firewall: CONNECT tunnel or SOCKS4/4A/5. Takes
     /// precedence over [`Self::proxy`].
     pub fn firewall(mut self, firewall: Firewall) -> Self {
         self.firewall = Some(firewall);
@@ -355,13 +355,13 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Extra trusted CA certificates, PEM, one or more (the seed's `SSLServerCACerts`).
+    /// Extra trusted CA certificates, PEM, one or more.
     pub fn ssl_server_ca_certs(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.ca_certs_pem.push(pem.into());
         self
     }
 
-    /// Files of CA certificates (the seed's `SSLCACertFilePaths`): each existing file is
+    /// Files of CA certificates: each existing file is
     /// loaded; missing ones are skipped; none existing is an error.
     pub fn ssl_ca_cert_file_paths(mut self, paths: impl IntoIterator<Item = PathBuf>) -> Self {
         self.ca_file_paths.extend(paths);
@@ -375,14 +375,14 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Accept exactly this server certificate (the seed's `ssl_accept_server_cert`); see
+    /// Accept exactly this server certificate; see
     /// [`CertPin`] for the semantics.
     pub fn ssl_accept_server_cert(mut self, pin: CertPin) -> Self {
         self.pin = Some(pin);
         self
     }
 
-    /// The client certificate for mutual TLS (the seed's `ssl_cert`): a PEM certificate
+    /// The client certificate for mutual TLS: a PEM certificate
     /// chain and its PEM private key (PKCS#8, PKCS#1 or SEC1).
     pub fn ssl_cert(
         mut self,
@@ -393,7 +393,7 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// The minimum TLS version (the seed's `SSLEnabledProtocols`).
+    /// The minimum TLS version.
     pub fn min_tls_version(mut self, version: TlsVersion) -> Self {
         self.min_tls_version = version;
         self
@@ -556,7 +556,7 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// OCSP checking (the seed's `SSLCheckOCSP`). **Not supported**: rustls neither
+    /// OCSP checking. **Not supported**: rustls neither
     /// fetches nor verifies OCSP responses, so any mode other than
     /// [`RevocationCheck::Off`] makes `build()` fail with [`Error::OcspUnsupported`]
     /// rather than silently skipping the check. Use [`Self::ssl_crls`] with
@@ -566,13 +566,13 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// The local address to connect from (the seed's `LocalHost`).
+    /// The local address to connect from.
     pub fn local_address(mut self, addr: IpAddr) -> Self {
         self.local_address = Some(addr);
         self
     }
 
-    /// Which address families to use for host names (the seed's `UseIPv6`).
+    /// Which address families to use for host names.
     pub fn ip_preference(mut self, pref: IpPreference) -> Self {
         self.ip_preference = pref;
         self

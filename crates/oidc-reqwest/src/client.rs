@@ -11,7 +11,7 @@ use crate::{Error, ReqwestClientBuilder, mask};
 /// TLS details of an exchange.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsDetails {
-    /// The server's leaf certificate (the seed's `ssl_server_cert_*`).
+    /// The server's leaf certificate.
     pub peer_certificate: Option<PeerCertificate>,
     /// The negotiated protocol version, e.g. `"TLSv1.3"` (the seed's
     /// `SSLNegotiatedVersion`). The cipher suite is not exposed by reqwest and is not
@@ -45,7 +45,7 @@ pub struct Exchange {
     pub received_headers: Vec<(String, String)>,
     /// The response body as text (lossy UTF-8), masked.
     pub received_body: String,
-    /// The number of response body bytes received (the seed's `BytesTransferred`): the
+    /// The number of response body bytes received: the
     /// body as it came over the connection, *before* gzip/deflate decoding, so for a
     /// compressed response it is the compressed size. Chunked transfer framing (chunk
     /// sizes and CRLFs) and the headers are not counted. When a transfer stops early

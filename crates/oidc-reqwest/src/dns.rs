@@ -1,4 +1,4 @@
-//! IPv4/IPv6 preference (the seed's `UseIPv6`), as a resolver wrapper.
+//! IPv4/IPv6 preference, as a resolver wrapper.
 
 use std::net::SocketAddr;
 

@@ -1,4 +1,4 @@
-//! Masking of secrets in diagnostics and logs (the seed's `MaskSensitiveData`).
+//! Masking of secrets in diagnostics and logs.
 
 /// The replacement text of a masked value.
 pub const MASK: &str = "[masked]";

@@ -29,7 +29,7 @@ pub enum TlsVersion {
     Tls13,
 }
 
-/// An exact server certificate to accept (the seed's `ssl_accept_server_cert`), by the
+/// An exact server certificate to accept, by the
 /// SHA-256 fingerprint of its DER encoding.
 ///
 /// With a pin set, the server's leaf certificate must match it; a matching certificate is
@@ -347,7 +347,7 @@ impl PeerCertificate {
         &self.der
     }
 
-    /// The PEM encoding (the seed's `ssl_server_cert_encoded`).
+    /// The PEM encoding.
     pub fn pem(&self) -> String {
         pem_armor("CERTIFICATE", &self.der)
     }
@@ -588,7 +588,7 @@ impl ServerCertVerifier for Verifier {
     }
 }
 
-/// Writes TLS secrets in the NSS key-log format to a file (the seed's `SSLKeyLogFile`),
+/// Writes TLS secrets in the NSS key-log format to a file,
 /// for Wireshark. For debugging only.
 pub(crate) struct KeyLogFile {
     file: Mutex<std::fs::File>,

@@ -110,7 +110,7 @@ pub struct TokenResponse {
     pub token_type: TokenType,
     /// `expires_in` as sent, in seconds.
     pub expires_in: Option<u64>,
-    /// The absolute expiry in Unix seconds (the seed's `AccessTokenExp`): the clock's time
+    /// The absolute expiry in Unix seconds: the clock's time
     /// when the response was read plus `expires_in`.
     pub expires_at: Option<i64>,
     /// `refresh_token`, if one was issued (or rotated).

@@ -282,7 +282,7 @@ pub async fn fetch_userinfo(
 
 /// The user's details from UserInfo: every `user_details_*` field of the seed as a typed
 /// field of [`StandardClaims`], the raw JSON, and lookup by claim name or `/json/...` path
-/// (the seed's `get_user_info_claim`).
+///.
 #[derive(Clone)]
 pub struct UserDetails {
     claims: StandardClaims,
@@ -336,7 +336,7 @@ impl UserDetails {
         self.claims.sub.as_deref()
     }
 
-    /// The standard claims (the seed's `user_details_*`).
+    /// The standard claims.
     pub fn claims(&self) -> &StandardClaims {
         &self.claims
     }
