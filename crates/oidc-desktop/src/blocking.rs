@@ -48,6 +48,17 @@ impl OidcDesktop {
             .block_on(self.client.authenticate_with_paste(pasted))
     }
 
+    /// See [`crate::OidcDesktop::sign_in`]: `configure` sets this sign-in's options, e.g.
+    /// `client.sign_in(|s| s.prompt(Prompt::SelectAccount).login_hint("jane@example.com"))`
+    /// (`|s| s` for none).
+    pub fn sign_in(
+        &self,
+        configure: impl FnOnce(crate::SignIn<'_>) -> crate::SignIn<'_>,
+    ) -> Result<Session, Error> {
+        self.rt
+            .block_on(configure(self.client.sign_in()).into_future())
+    }
+
     /// See [`crate::OidcDesktop::acquire`]: `configure` sets the options, e.g.
     /// `client.acquire(|a| a.interactive(Interactive::Never))`.
     pub fn acquire(
@@ -201,12 +212,21 @@ mod tests {
     /// without a runtime is never left without one.
     #[test]
     fn the_blocking_client_has_the_whole_async_surface() {
-        let mut async_ops = public_fns(include_str!("client.rs"), true);
-        async_ops.extend(public_fns(include_str!("refresh.rs"), true));
-        async_ops.extend(public_fns(include_str!("acquire.rs"), true));
-        async_ops.extend(public_fns(include_str!("session_ops.rs"), true));
-        // `acquire` returns a future to configure and await.
-        async_ops.push("acquire");
+        let sources = [
+            include_str!("client.rs"),
+            include_str!("sign_in.rs"),
+            include_str!("redirect.rs"),
+            include_str!("validate.rs"),
+            include_str!("userinfo.rs"),
+            include_str!("device.rs"),
+            include_str!("sign_out.rs"),
+            include_str!("refresh.rs"),
+            include_str!("acquire.rs"),
+            include_str!("session_ops.rs"),
+        ];
+        let mut async_ops: Vec<&str> = sources.iter().flat_map(|s| public_fns(s, true)).collect();
+        // `sign_in` and `acquire` return a future to configure and await.
+        async_ops.extend(["sign_in", "acquire"]);
         let blocking = public_fns(include_str!("blocking.rs"), false);
         assert!(async_ops.len() >= 15, "the parse found {async_ops:?}");
         let missing: Vec<&&str> = async_ops.iter().filter(|n| !blocking.contains(n)).collect();

@@ -209,9 +209,6 @@ pub struct Config {
     pub accept_string_expires_in: bool,
     /// The seed's `LogLevel`: which `Events::on_log` lines are sent (default Info).
     pub log_level: crate::LogLevel,
-    /// The seed's `state`: use this value instead of a fresh random one. It must be
-    /// unguessable; leave it `None` unless the application ties it to its own state.
-    pub state: Option<String>,
     /// The seed's `web_server_ssl_enabled` with `web_server_ssl_cert_*`: serve the loopback
     /// redirect over HTTPS with this certificate and key.
     pub loopback_tls: Option<oidc_loopback::TlsIdentity>,
@@ -291,7 +288,6 @@ impl Config {
             dpop_key_scope: DpopKeyScope::PerSession,
             allow_dpop_downgrade: false,
             log_level: crate::LogLevel::Info,
-            state: None,
             loopback_tls: None,
         }
     }

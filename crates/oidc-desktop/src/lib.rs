@@ -2,7 +2,8 @@
 //! RFC 8252 says native apps should: the system browser, a loopback redirect on
 //! `127.0.0.1`, PKCE, and a fully validated ID token.
 //!
-//! [`OidcDesktop::authenticate`] does the whole job: discovery (cached), a loopback server
+//! [`OidcDesktop::sign_in`] (`.await` it; [`OidcDesktop::authenticate`] is the same with
+//! no per-sign-in options) does the whole job: discovery (cached), a loopback server
 //! on a free port, the authorization URL (state, nonce, PKCE S256, PAR when the provider
 //! wants it), the browser, the redirect (state and RFC 9207 `iss` checked, provider errors
 //! surfaced), the code exchange, ID token validation (with one JWKS refetch on an unknown
@@ -37,21 +38,35 @@
 //! # }
 //! ```
 //!
+//! Options of one sign-in go on the call, not the client: `client.sign_in().prompt(Prompt::SelectAccount)
+//! .login_hint("jane@example.com").await` switches accounts with the same client. For
+//! everyday use, [`OidcDesktop::access_token`] and [`OidcDesktop::acquire`] reuse a stored
+//! session, refresh it under a lock shared by every process, and sign in only when needed.
+//!
 //! For programs without an async runtime, [`blocking::OidcDesktop`] has the same surface.
 
 mod acquire;
+mod authorize;
 mod browser;
+mod builder;
 mod client;
 mod config;
+mod device;
 mod dpop;
 mod error;
 mod events;
+mod exchange;
 mod lazy_http;
 mod paste;
 mod presets;
+mod redirect;
 mod refresh;
 mod session;
 mod session_ops;
+mod sign_in;
+mod sign_out;
+mod userinfo;
+mod validate;
 
 pub mod blocking;
 pub mod testing;
@@ -61,7 +76,8 @@ pub use browser::{
     BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser, run_template,
     split_command,
 };
-pub use client::{OidcDesktop, OidcDesktopBuilder};
+pub use builder::OidcDesktopBuilder;
+pub use client::OidcDesktop;
 pub use config::{BrowserFailure, ClientAuthChoice, Config, DpopKeyScope, DpopMode, ParMode};
 pub use dpop::{DpopHeaders, dpop_nonce_challenge};
 pub use error::{Error, MismatchedClaim};
@@ -71,6 +87,7 @@ pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;
 pub use session::Session;
 pub use session_ops::TokenKind;
+pub use sign_in::SignIn;
 
 pub use oidc_core as core;
 pub use oidc_discovery as discovery;

@@ -551,11 +551,14 @@ async fn request_options_reach_the_provider() {
             c.ui_locales = Some("nl en".into());
             c.extra_params
                 .push(("audience".into(), "https://api.example".into()));
-            c.state = Some("app-chosen-state-value-0123456789abcdef".into());
         })
         .build()
         .unwrap();
-    let s = c.authenticate().await.unwrap();
+    let s = c
+        .sign_in()
+        .state("app-chosen-state-value-0123456789abcdef")
+        .await
+        .unwrap();
     let a = &op.handle().requests_to(Endpoint::Authorization)[0];
     assert_eq!(a.param("display"), Some("popup"));
     assert_eq!(a.param("id_token_hint"), Some("previous-id-token"));

@@ -1,0 +1,172 @@
+//! After the redirect: the front-channel checks (`state`, RFC 9207 `iss`, the response
+//! type), the front-channel ID token, the code exchange, and the token response's ID
+//! token validated before anything of it enters the session.
+
+use oidc_core::{AuthorizationResponse, Nonce};
+use oidc_discovery::ProviderMetadata;
+use oidc_jose::{HashedValue, IdTokenClaims, ValidationContext};
+use oidc_token::TokenResponse;
+
+use crate::authorize::Pending;
+use crate::error::MismatchedClaim;
+use crate::events::LogLevel;
+use crate::{Error, OidcDesktop, Session};
+
+impl OidcDesktop {
+    /// Everything after the redirect arrived: the checks of the front channel, the code
+    /// exchange, ID token validation, UserInfo.
+    pub(crate) async fn finish_authorization(
+        &self,
+        meta: &ProviderMetadata,
+        p: &Pending,
+        response: AuthorizationResponse,
+    ) -> Result<Session, Error> {
+        let c = &self.inner.config;
+        let rt = c.effective_response_type();
+        response.check_state(&p.state)?;
+        // RFC 9207 §2.4 holds for error responses too: one without the promised `iss` (or
+        // with another issuer's) is not attributed to this provider.
+        response.check_error_iss(
+            &self.inner.issuer,
+            meta.authorization_response_iss_parameter_supported(),
+        )?;
+        let success = response.to_result()?;
+        success.check_iss(
+            &self.inner.issuer,
+            meta.authorization_response_iss_parameter_supported(),
+        )?;
+        success.check_response_type(rt)?;
+        let nonce = p.nonce.as_ref().map(Nonce::secret);
+
+        // Front-channel ID token first: nothing goes to the token endpoint unless it passed.
+        let front = match &success.id_token {
+            Some(t) => {
+                let ctx = ValidationContext {
+                    nonce,
+                    access_token: success.access_token.as_ref().map(|a| HashedValue {
+                        value: a.secret(),
+                        required: true,
+                    }),
+                    code: success.code.as_ref().map(|code| HashedValue {
+                        value: code.secret(),
+                        required: true,
+                    }),
+                    max_age: p.max_age,
+                    ..Default::default()
+                };
+                Some(self.validate_with_rotation(meta, t.secret(), &ctx).await?)
+            }
+            None => None,
+        };
+
+        let mut session = Session {
+            issuer: self.inner.issuer.as_str().to_owned(),
+            client_id: c.client_id.clone(),
+            access_token: success.access_token.clone(),
+            token_type: success.token_type.clone(),
+            expires_at: success.expires_in.map(|e| {
+                self.inner
+                    .clock
+                    .now_unix()
+                    .saturating_add(i64::try_from(e).unwrap_or(i64::MAX))
+            }),
+            refresh_token: None,
+            id_token: success.id_token.clone(),
+            claims: front.as_ref().map(|f| f.claims.clone()),
+            user: None,
+            scope: success.scope.clone(),
+            authorization_response: response.params().to_vec(),
+            obtained_at: Some(self.inner.clock.now_unix()),
+            ..Session::new("", "")
+        };
+
+        if let Some(code) = &success.code {
+            let tc = self.token_client(meta)?;
+            let endpoint = self.token_endpoint(meta)?;
+            let tokens = tc
+                .exchange_code(
+                    &*self.http_with(p.dpop.as_ref()),
+                    &endpoint,
+                    code,
+                    &p.redirect_uri,
+                    p.verifier.as_ref(),
+                )
+                .await?;
+            self.log(LogLevel::Info, "authorization code exchanged");
+            session.dpop_key = self.check_token_binding(p.dpop.clone(), &tokens.token_type)?;
+            self.absorb_tokens(
+                meta,
+                &mut session,
+                tokens,
+                nonce,
+                front.as_ref().map(|f| &f.claims),
+                p.max_age,
+            )
+            .await?;
+        } else if session.claims.is_none() {
+            // Implicit response types all carry an ID token; without a code there is no
+            // other place for one to come from.
+            return Err(Error::MissingIdToken);
+        }
+        if c.fetch_userinfo {
+            self.fill_userinfo(meta, &mut session).await?;
+        }
+        self.log(LogLevel::Info, "signed in");
+        Ok(session)
+    }
+
+    /// Validates the ID token of a sign-in's token response and moves the tokens into
+    /// `session` (refresh answers follow their own rules, in `refresh`).
+    pub(crate) async fn absorb_tokens(
+        &self,
+        meta: &ProviderMetadata,
+        session: &mut Session,
+        tokens: TokenResponse,
+        nonce: Option<&str>,
+        front: Option<&IdTokenClaims>,
+        max_age: Option<u64>,
+    ) -> Result<(), Error> {
+        let validated = match &tokens.id_token {
+            Some(t) => {
+                let ctx = ValidationContext {
+                    nonce,
+                    access_token: Some(HashedValue {
+                        value: tokens.access_token.secret(),
+                        required: false,
+                    }),
+                    max_age,
+                    ..Default::default()
+                };
+                let v = self.validate_with_rotation(meta, t.secret(), &ctx).await?;
+                if let Some(f) = front {
+                    if f.iss != v.claims.iss {
+                        return Err(Error::IdTokenMismatch(MismatchedClaim::Iss));
+                    }
+                    if f.sub != v.claims.sub {
+                        return Err(Error::IdTokenMismatch(MismatchedClaim::Sub));
+                    }
+                }
+                Some(v)
+            }
+            // A sign-in's token response must carry the ID token, unless a front-channel
+            // one (hybrid flow) already identified the user.
+            None if front.is_none() => return Err(Error::MissingIdToken),
+            None => None,
+        };
+        session.access_token = Some(tokens.access_token.clone());
+        session.token_type = Some(tokens.token_type.as_str().to_owned());
+        session.expires_at = tokens.expires_at;
+        session.obtained_at = Some(self.inner.clock.now_unix());
+        if let Some(rt) = &tokens.refresh_token {
+            session.refresh_token = Some(rt.clone());
+        }
+        if let Some(v) = validated {
+            session.id_token.clone_from(&tokens.id_token);
+            session.claims = Some(v.claims);
+        }
+        if let Some(s) = &tokens.scope {
+            session.scope = Some(s.to_string());
+        }
+        Ok(())
+    }
+}
