@@ -203,7 +203,13 @@ fn provider_error(run: &Run<'_>, error: &str, desc: &str, uri: Option<&str>) -> 
         return Vec::new();
     };
     match e.provider_error() {
-        Some((err, d, u)) if err == error && d == Some(desc) && u == uri => Vec::new(),
+        Some(p)
+            if p.error == error
+                && p.error_description.as_deref() == Some(desc)
+                && p.error_uri.as_deref() == uri =>
+        {
+            Vec::new()
+        }
         other => vec![format!(
             "provider error not surfaced as ({error}, {desc}, {uri:?}): got {other:?}"
         )],

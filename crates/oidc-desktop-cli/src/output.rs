@@ -120,13 +120,9 @@ impl From<oidc_desktop::Error> for CliError {
             kind: e.kind().to_owned(),
             code: e.code(),
             message: chain(&e),
-            provider: e.provider_error().map(|(error, description, uri)| {
-                Box::new((
-                    error.to_owned(),
-                    description.map(str::to_owned),
-                    uri.map(str::to_owned),
-                ))
-            }),
+            provider: e
+                .provider_error()
+                .map(|p| Box::new((p.error, p.error_description, p.error_uri))),
             exit,
         }
     }

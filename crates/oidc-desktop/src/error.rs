@@ -195,14 +195,22 @@ impl Error {
     /// endpoint (token, refresh, device, PAR, revocation, introspection), a device grant's
     /// ending (`access_denied`, `expired_token`) or a UserInfo `WWW-Authenticate`
     /// challenge, whatever [`kind`](Self::kind) the failure has.
-    pub fn provider_error(&self) -> Option<(&str, Option<&str>, Option<&str>)> {
+    ///
+    /// Back-channel errors carry no `state` or `iss`; an authorization response's carry
+    /// what the provider sent.
+    pub fn provider_error(&self) -> Option<oidc_core::ProviderError> {
         match self {
-            Error::Authorization(oidc_core::Error::Provider(p)) => Some((
-                p.error.as_str(),
-                p.error_description.as_deref(),
-                p.error_uri.as_deref(),
-            )),
-            Error::Token(e) => e.provider_error(),
+            Error::Authorization(oidc_core::Error::Provider(p)) => Some(p.clone()),
+            Error::Token(e) => {
+                e.provider_error()
+                    .map(|(error, description, uri)| oidc_core::ProviderError {
+                        error: error.to_owned(),
+                        error_description: description.map(str::to_owned),
+                        error_uri: uri.map(str::to_owned),
+                        state: None,
+                        iss: None,
+                    })
+            }
             _ => None,
         }
     }

@@ -216,7 +216,7 @@ async fn a_dpop_bound_client_without_proofs_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(
-        e.provider_error().map(|p| p.0),
+        e.provider_error().map(|p| p.error).as_deref(),
         Some("invalid_grant"),
         "{e}"
     );

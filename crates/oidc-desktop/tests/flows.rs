@@ -142,7 +142,7 @@ async fn refresh_token_grant_without_browser() {
     // providers do, revokes the whole grant).
     let e = c.refresh(&rt, None).await.unwrap_err();
     assert_eq!(e.kind(), "token_error");
-    assert_eq!(e.provider_error().unwrap().0, "invalid_grant");
+    assert_eq!(e.provider_error().unwrap().error, "invalid_grant");
     let e = c
         .refresh(session.refresh_token().unwrap(), None)
         .await
@@ -165,10 +165,10 @@ async fn provider_error_is_surfaced() {
     let c = client(&op, &agent).build().unwrap();
     let e = c.authenticate().await.unwrap_err();
     assert_eq!((e.code(), e.kind()), (940, "authorization_error"));
-    let (err, desc, uri) = e.provider_error().unwrap();
-    assert_eq!(err, "access_denied");
-    assert_eq!(desc, Some("the user said no"));
-    assert_eq!(uri, Some("https://op.example/help"));
+    let p = e.provider_error().unwrap();
+    assert_eq!(p.error, "access_denied");
+    assert_eq!(p.error_description.as_deref(), Some("the user said no"));
+    assert_eq!(p.error_uri.as_deref(), Some("https://op.example/help"));
     assert!(op.handle().requests_to(Endpoint::Token).is_empty());
 }
 

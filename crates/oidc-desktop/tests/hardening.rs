@@ -214,7 +214,10 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     // With the right `iss`, it is the provider's error.
     op.handle().set_faults([Fault::access_denied()]);
     let e = sign_in(&op, |_| {}).await.unwrap_err();
-    assert_eq!(e.provider_error().map(|p| p.0), Some("access_denied"));
+    assert_eq!(
+        e.provider_error().map(|p| p.error).as_deref(),
+        Some("access_denied")
+    );
 }
 
 #[tokio::test]

@@ -97,9 +97,13 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, realop: &std::path::Path) {
             let Err(e) = c.authenticate().await else {
                 return Err("signed in without DPoP".to_owned());
             };
-            let (code, desc, _) = e.provider_error().ok_or_else(|| fail(&e))?;
-            ensure!(code == "invalid_grant", "{}", fail(&e));
-            Ok(format!("refused: {code} ({})", desc.unwrap_or_default()))
+            let p = e.provider_error().ok_or_else(|| fail(&e))?;
+            ensure!(p.error == "invalid_grant", "{}", fail(&e));
+            Ok(format!(
+                "refused: {} ({})",
+                p.error,
+                p.error_description.unwrap_or_default()
+            ))
         },
     )
     .await;

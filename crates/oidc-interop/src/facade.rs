@@ -41,7 +41,13 @@ fn agent(env: &Env, mode: Mode) -> Result<Agent, String> {
 pub(crate) fn fail(e: &Error) -> String {
     let provider = e
         .provider_error()
-        .map(|(e, d, _)| format!(" provider error {e} ({})", d.unwrap_or("")))
+        .map(|p| {
+            format!(
+                " provider error {} ({})",
+                p.error,
+                p.error_description.unwrap_or_default()
+            )
+        })
         .unwrap_or_default();
     format!("{} [{} code {}]{provider}", e, e.kind(), e.code())
 }
@@ -269,7 +275,9 @@ async fn chromium_row(env: &Env, kind: &str) -> Check {
     if kind == "deny" {
         let e = refused(r, "signed in although the user cancelled")?;
         ensure!(
-            e.provider_error().map(|p| p.0) == Some("access_denied") && e.code() == 940,
+            e.provider_error()
+                .is_some_and(|p| p.error == "access_denied")
+                && e.code() == 940,
             "want access_denied / 940, got {}",
             fail(&e)
         );
@@ -377,7 +385,8 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 Ok(_) => Err("signed in with a wrong secret".to_owned()),
                 Err(e) => {
                     ensure!(
-                        e.provider_error().map(|p| p.0) == Some("invalid_client"),
+                        e.provider_error()
+                            .is_some_and(|p| p.error == "invalid_client"),
                         "want invalid_client, got {}",
                         fail(&e)
                     );
@@ -436,14 +445,14 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let client = builder(env, "desktop-public").build().map_err(|e| fail(&e))?;
             let e = refused(client.refresh(&old, None).await, "the consumed refresh token still worked")?;
             ensure!(
-                e.provider_error().map(|p| p.0) == Some("invalid_grant"),
+                e.provider_error().is_some_and(|p| p.error == "invalid_grant"),
                 "want invalid_grant, got {}",
                 fail(&e)
             );
             let newest = s.refresh_token().cloned().ok_or("no newest token")?;
             let e2 = refused(client.refresh(&newest, None).await, "the newest refresh token survived the replay")?;
             ensure!(
-                e2.provider_error().map(|p| p.0) == Some("invalid_grant"),
+                e2.provider_error().is_some_and(|p| p.error == "invalid_grant"),
                 "want invalid_grant for the newest, got {}",
                 fail(&e2)
             );
@@ -587,7 +596,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 .map_err(|e| fail(&e))?;
             let e = refused(client.refresh(&rt, None).await, "the revoked refresh token still worked")?;
             ensure!(
-                e.provider_error().map(|p| p.0) == Some("invalid_grant"),
+                e.provider_error().is_some_and(|p| p.error == "invalid_grant"),
                 "want invalid_grant, got {}",
                 fail(&e)
             );
@@ -647,7 +656,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 .map_err(|e| fail(&e))?;
             let e = refused(client.authenticate().await, "signed in although the user cancelled")?;
             ensure!(
-                e.provider_error().map(|p| p.0) == Some("access_denied") && e.code() == 940,
+                e.provider_error().is_some_and(|p| p.error == "access_denied") && e.code() == 940,
                 "want access_denied / 940, got {}",
                 fail(&e)
             );
@@ -658,7 +667,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             );
             Ok(format!(
                 "[ Cancel ] → error=access_denied (\"{}\") → Error kind {} code {}; failure page shown",
-                e.provider_error().and_then(|p| p.1).unwrap_or(""),
+                e.provider_error().and_then(|p| p.error_description).unwrap_or_default(),
                 e.kind(),
                 e.code()
             ))
@@ -687,10 +696,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 .build()
                 .map_err(|e| fail(&e))?;
             let e = refused(client.authenticate().await, "prompt=none signed in")?;
-            let pe = e
-                .provider_error()
-                .map(|p| p.0.to_owned())
-                .unwrap_or_default();
+            let pe = e.provider_error().map(|p| p.error).unwrap_or_default();
             ensure!(
                 (pe == "interaction_required" || pe == "login_required") && e.code() == 940,
                 "want interaction_required / 940, got {}",
@@ -698,7 +704,9 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             );
             Ok(format!(
                 "error={pe} (\"{}\") → code {}, kind {}",
-                e.provider_error().and_then(|p| p.1).unwrap_or(""),
+                e.provider_error()
+                    .and_then(|p| p.error_description)
+                    .unwrap_or_default(),
                 e.code(),
                 e.kind()
             ))
