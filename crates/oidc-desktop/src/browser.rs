@@ -157,11 +157,6 @@ impl BrowserLauncher for SystemBrowser {
     }
 }
 
-/// Runs one command template without a shell.
-pub fn run_template(template: &str, url: &str) -> Result<(), LaunchError> {
-    spawn_template(template, url).map(drop)
-}
-
 /// Runs one command template without a shell and watches it for an early failure.
 fn spawn_template(template: &str, url: &str) -> Result<LaunchWatch, LaunchError> {
     let mut argv =
@@ -247,7 +242,7 @@ pub(crate) fn check_launch_url(url: &str) -> Result<(), LaunchError> {
 
 /// Splits a command line into words: whitespace separates, single and double quotes group,
 /// backslash escapes the next character outside single quotes. `None` on an unterminated quote.
-pub fn split_command(s: &str) -> Option<Vec<String>> {
+pub(crate) fn split_command(s: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -298,6 +293,11 @@ pub fn split_command(s: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs one command template without a shell.
+    fn run_template(template: &str, url: &str) -> Result<(), LaunchError> {
+        spawn_template(template, url).map(drop)
+    }
 
     #[test]
     fn splitting() {

@@ -72,17 +72,14 @@ pub mod blocking;
 pub mod testing;
 
 pub use acquire::{Acquire, Acquired, Acquisition, Interactive};
-pub use browser::{
-    BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser, run_template,
-    split_command,
-};
+pub use browser::{BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser};
 pub use builder::OidcDesktopBuilder;
 pub use client::OidcDesktop;
 pub use config::{BrowserFailure, ClientAuthChoice, Config, DpopKeyScope, DpopMode, ParMode};
 pub use dpop::{DpopHeaders, dpop_nonce_challenge};
 pub use error::{Error, MismatchedClaim};
 pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
-pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore, account_store_key, store_key};
+pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore};
 pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;
 pub use session::Session;
