@@ -138,8 +138,7 @@ impl<'a> IntoFuture for Acquire<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let client = self.client;
-            let r = client.interruptible(run(self)).await;
-            client.report(r)
+            client.public_call(run(self)).await
         })
     }
 }

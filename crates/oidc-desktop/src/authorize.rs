@@ -73,9 +73,6 @@ impl OidcDesktop {
         if let Some(k) = &p.dpop {
             req = req.dpop_jkt(k.thumbprint());
         }
-        if c.grant_type != rt.grant_type() {
-            c.grant_type.check_response_type(rt)?;
-        }
         if let Some(m) = self.response_mode(meta) {
             req = req.response_mode(m);
         }

@@ -100,15 +100,19 @@ impl OidcDesktop {
         r
     }
 
-    pub(crate) async fn interruptible<T>(
+    /// How every public operation runs: stoppable by [`Self::interrupt`] (it then ends with
+    /// `Error::Interrupted`), and a failure told to `Events::on_error` and `tracing`
+    /// ([`Self::report`]).
+    pub(crate) async fn public_call<T>(
         &self,
         fut: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         let mut rx = self.inner.interrupt.subscribe();
-        tokio::select! {
+        let r = tokio::select! {
             r = fut => r,
             _ = rx.changed() => Err(Error::Interrupted),
-        }
+        };
+        self.report(r)
     }
 
     /// Stops whatever this client (or a clone) is doing: the wait for the browser, a device

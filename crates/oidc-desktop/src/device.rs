@@ -10,8 +10,7 @@ impl OidcDesktop {
     /// browser: `Events::on_device_code` tells the user what to do; polling honours the
     /// provider's interval and the configured timeout.
     pub async fn authenticate_device(&self) -> Result<Session, Error> {
-        let r = self.interruptible(self.device_flow()).await;
-        self.report(r)
+        self.public_call(self.device_flow()).await
     }
 
     pub(crate) async fn device_flow(&self) -> Result<Session, Error> {

@@ -160,13 +160,11 @@ impl OidcDesktop {
     /// [`Session::refresh_refused`] says why, so storing `session` afterwards records that a
     /// new sign-in is needed.
     pub async fn refresh_session(&self, session: &mut Session) -> Result<(), Error> {
-        let r = self
-            .interruptible(async {
-                self.refresh_in_place(session).await.map_err(|f| f.error)?;
-                self.userinfo_after_refresh(session).await
-            })
-            .await;
-        self.report(r)
+        self.public_call(async {
+            self.refresh_in_place(session).await.map_err(|f| f.error)?;
+            self.userinfo_after_refresh(session).await
+        })
+        .await
     }
 
     /// UserInfo for a refreshed session, when the configuration asks for it.

@@ -48,8 +48,7 @@ impl OidcDesktop {
             self.fetch_user_info(&meta, access, &sub, session.dpop_key.as_ref())
                 .await
         };
-        let r = self.interruptible(r).await;
-        self.report(r)
+        self.public_call(r).await
     }
 
     /// Revokes `session`'s tokens at the provider (RFC 7009), with a DPoP proof when they are
@@ -85,8 +84,7 @@ impl OidcDesktop {
             }
             Ok(())
         };
-        let r = self.interruptible(r).await;
-        self.report(r)
+        self.public_call(r).await
     }
 
     /// Asks the provider about `session`'s access token (RFC 7662), with a DPoP proof when it
@@ -115,7 +113,6 @@ impl OidcDesktop {
                 )
                 .await?)
         };
-        let r = self.interruptible(r).await;
-        self.report(r)
+        self.public_call(r).await
     }
 }

@@ -152,10 +152,9 @@ impl<'a> IntoFuture for SignIn<'a> {
                 options,
                 mut pasted,
             } = self;
-            let r = client
-                .interruptible(client.browser_flow(&options, pasted.as_mut()))
-                .await;
-            client.report(r)
+            client
+                .public_call(client.browser_flow(&options, pasted.as_mut()))
+                .await
         })
     }
 }

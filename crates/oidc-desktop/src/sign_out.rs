@@ -30,15 +30,13 @@ impl OidcDesktop {
             let tc = self.token_client(&meta)?;
             Ok(tc.revoke(&*self.inner.http, &endpoint, token, hint).await?)
         };
-        let r = self.interruptible(r).await;
-        self.report(r)
+        self.public_call(r).await
     }
     /// RP-initiated logout through the browser: opens the provider's `end_session_endpoint`
     /// with `id_token_hint` and a loopback `post_logout_redirect_uri`, and waits for the
     /// provider to send the browser back (bounded by the configured timeout).
     pub async fn logout(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
-        let r = self.interruptible(self.logout_flow(id_token)).await;
-        self.report(r)
+        self.public_call(self.logout_flow(id_token)).await
     }
 
     async fn logout_flow(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {

@@ -121,7 +121,6 @@ impl OidcDesktop {
             self.fetch_user_info(&meta, access_token, expected_sub, None)
                 .await
         };
-        let r = self.interruptible(r).await;
-        self.report(r)
+        self.public_call(r).await
     }
 }
