@@ -60,7 +60,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     crate::run("interop: the matrix (real provider, real browser)", c)
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     // xtask lives in <root>/xtask.
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest

@@ -2,10 +2,11 @@
 //!
 //! - `ci`: formatting, clippy with `-D warnings`, every test (doc tests included), the
 //!   non-default `josekit` backend, `cargo doc` without warnings, `cargo deny`, then
-//!   `conformance`, `interop` and `bench --quick`.
+//!   a fuzzing smoke run, `conformance`, `interop` and `bench --quick`.
 //! - `conformance`: the relying-party conformance catalogue (`crates/oidc-conformance`).
 //! - `interop`: the matrix against a real provider and a real browser (`crates/oidc-interop`).
 //! - `bench`: criterion benchmarks beside the peers (`crates/oidc-bench`).
+//! - `fuzz`: coverage-guided fuzzing of the parsers (`fuzz/`); `ci` runs each target briefly.
 //!
 //! Each step prints what it runs; the first failure stops the run with a non-zero status.
 #![allow(
@@ -19,6 +20,7 @@ use std::time::Instant;
 
 mod bench;
 mod conformance;
+mod fuzz;
 mod interop;
 
 fn main() -> ExitCode {
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("usage: cargo xtask <task> [options]");
             println!(
@@ -40,6 +43,9 @@ fn main() -> ExitCode {
             );
             println!(
                 "  bench         criterion benchmarks beside the peers (--quick for a smoke run)"
+            );
+            println!(
+                "  fuzz          libFuzzer on every parser (--target T, --time SECS, --parallel N)"
             );
             return ExitCode::SUCCESS;
         }
@@ -82,6 +88,9 @@ fn ci() -> Result<(), String> {
     let mut c = cargo();
     c.args(["fmt", "--all", "--", "--check"]);
     run("rustfmt", c)?;
+    let mut c = cargo();
+    c.args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]);
+    run("rustfmt (fuzz workspace)", c)?;
 
     let mut c = cargo();
     c.args([
@@ -129,6 +138,9 @@ fn ci() -> Result<(), String> {
     run("cargo deny (licenses, bans, sources)", c).map_err(|e| {
         format!("{e}; install it with `cargo install cargo-deny --locked` (.ci/run does)")
     })?;
+
+    println!("\n=== xtask: fuzz (smoke: every target for a few seconds)");
+    fuzz::run(&[])?;
 
     println!("\n=== xtask: conformance");
     conformance::run(&[])?;

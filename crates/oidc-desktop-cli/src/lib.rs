@@ -150,10 +150,63 @@ fn with_profile(
     if words.is_empty() {
         return Ok(Ok((matches, ids)));
     }
+    let all = with_words(args, words);
+    Ok(Cli::command().try_get_matches_from(&all).map(|m| (m, ids)))
+}
+
+/// `args` with `words` inserted before a `--` (or at the end).
+fn with_words(args: &[OsString], words: Vec<OsString>) -> Vec<OsString> {
     let mut all: Vec<OsString> = args.to_vec();
     let at = all.iter().position(|a| a == "--").unwrap_or(all.len());
     all.splice(at..at, words);
-    Ok(Cli::command().try_get_matches_from(&all).map(|m| (m, ids)))
+    all
+}
+
+/// Entry points for the fuzz targets (`fuzz/`), compiled only with `--cfg fuzzing`.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::ffi::OsString;
+    use std::path::Path;
+
+    use clap::CommandFactory as _;
+
+    use crate::cli::Cli;
+    use crate::profiles::ConfigFile;
+
+    /// Reads `text` as the config file and applies each of its profiles to `command` the
+    /// way `--profile NAME` does: the words it adds, then clap's parse of the result.
+    /// `Err` is the message the user would see.
+    pub fn apply_profiles(text: &str, command: &str) -> Result<Vec<Vec<OsString>>, String> {
+        let path = Path::new("fuzz.toml");
+        let file = ConfigFile::parse(path, text).map_err(|e| e.message)?;
+        let mut out = Vec::new();
+        for name in file.profiles.keys() {
+            let args: Vec<OsString> = ["oidc-desktop", "--profile", name.as_str(), command]
+                .into_iter()
+                .map(OsString::from)
+                .collect();
+            let matches = Cli::command()
+                .try_get_matches_from(&args)
+                .map_err(|e| e.to_string())?;
+            let Some((sub, sub_matches)) = matches.subcommand() else {
+                return Err(format!("no subcommand in {args:?}"));
+            };
+            let entries = file.profile(name).map_err(|e| e.message)?;
+            let (words, _) =
+                crate::profiles::injected_args(entries, &Cli::command(), sub, sub_matches, path)
+                    .map_err(|e| {
+                        assert!(e.message.starts_with("fuzz.toml:"), "{}", e.message);
+                        e.message
+                    })?;
+            let all = super::with_words(&args, words);
+            Cli::command()
+                .try_get_matches_from(&all)
+                .map_err(|e| e.to_string())?;
+            out.push(all);
+        }
+        Ok(out)
+    }
 }
 
 fn default_format() -> OutputFormat {

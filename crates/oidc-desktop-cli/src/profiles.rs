@@ -66,7 +66,7 @@ impl ConfigFile {
         Self::parse(path, &text)
     }
 
-    fn parse(path: &Path, text: &str) -> Result<Self, CliError> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, CliError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| line_of(text, s.start));
             CliError::usage(format!(

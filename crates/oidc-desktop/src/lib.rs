@@ -69,6 +69,9 @@ mod userinfo;
 mod validate;
 
 pub mod blocking;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod testing;
 
 pub use acquire::{Acquire, Acquired, Acquisition, Interactive};

@@ -84,10 +84,15 @@ pub(crate) fn check_pasted(line: &str, e: &Expected<'_>) -> Result<Pasted, Strin
     response
         .check_error_iss(e.issuer, e.iss_parameter_supported)
         .map_err(|err| err.to_string())?;
-    if let Ok(success) = response.to_result() {
-        success
+    match response.to_result() {
+        Ok(success) => success
             .check_iss(e.issuer, e.iss_parameter_supported)
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| err.to_string())?,
+        // An error response: its `iss` was checked above.
+        Err(oidc_core::Error::Provider(_)) => {}
+        // A success response that cannot be read (e.g. `expires_in=soon`) would end the
+        // sign-in with an error; refused here, the user can paste the right line instead.
+        Err(err) => return Err(format!("the response is malformed: {err}")),
     }
     Ok(Pasted { response, mode })
 }
@@ -170,5 +175,42 @@ mod tests {
             assert!(err.contains(why), "{line}: {err}");
             assert!(!err.contains('\n'), "one line: {err}");
         }
+    }
+
+    #[test]
+    fn regression_lines_are_refused() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/pasted");
+        let r =
+            RedirectUrl::new("http://127.0.0.1:8000/callback").unwrap_or_else(|e| panic!("{e}"));
+        let s = State::new("fuzz-state");
+        let i = IssuerUrl::new("https://op.example").unwrap_or_else(|e| panic!("{e}"));
+        let e = expected(&r, &s, &i);
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|err| panic!("{err}")) {
+            let path = entry.unwrap_or_else(|err| panic!("{err}")).path();
+            let line = std::fs::read(&path).unwrap_or_else(|err| panic!("{err}"));
+            let line = String::from_utf8_lossy(&line);
+            if let Ok(p) = check_pasted(&line, &e) {
+                panic!("{} was accepted: {:?}", path.display(), p.response);
+            }
+            seen += 1;
+        }
+        assert!(
+            seen >= 1,
+            "the regression lines went missing from {}",
+            dir.display()
+        );
+    }
+
+    #[test]
+    fn a_success_line_that_cannot_be_read_is_refused() {
+        let r =
+            RedirectUrl::new("http://127.0.0.1:5000/callback").unwrap_or_else(|e| panic!("{e}"));
+        let s = State::new("st");
+        let i = IssuerUrl::new("https://op.example").unwrap_or_else(|e| panic!("{e}"));
+        let mut e = expected(&r, &s, &i);
+        e.iss_parameter_supported = false;
+        let err = check_pasted("code=c&state=st&expires_in=soon", &e).expect_err("malformed");
+        assert!(err.contains("malformed"), "{err}");
     }
 }

@@ -912,3 +912,47 @@ async fn handle(req: Request<Incoming>, conn: &Conn) -> Response<Full<Bytes>> {
         (Ok(r), arrival) => conn.claim(r, arrival),
     }
 }
+
+#[cfg(fuzzing)]
+impl LoopbackServer {
+    /// Fuzzing only (`--cfg fuzzing`): serves `request` as the bytes of one connection
+    /// from `peer`, exactly as an accepted socket is served, and returns what the server
+    /// wrote back. A response it accepts is delivered to [`Self::try_wait`] as usual.
+    #[doc(hidden)]
+    pub async fn serve_bytes(&self, request: &[u8]) -> Vec<u8> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (client, server) = tokio::io::duplex(16 * 1024);
+        let conn = Arc::new(Conn {
+            shared: Arc::clone(&self.shared),
+            peer: self.local_addr,
+            claimed: Mutex::new(None),
+            notify: Notify::new(),
+        });
+        let limits = self.shared.limits.clone();
+        let (mut read, mut write) = tokio::io::split(client);
+        let talk = async move {
+            // The server may answer and close before it read everything: not an error here.
+            let _ = write.write_all(request).await;
+            let _ = write.shutdown().await;
+        };
+        let listen = async move {
+            let mut out = Vec::new();
+            let _ = read.read_to_end(&mut out).await;
+            out
+        };
+        let ((), (), out) = tokio::join!(
+            serve_http(TokioIo::new(server), Arc::clone(&conn), &limits),
+            talk,
+            listen
+        );
+        let claimed = conn
+            .claimed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((permit, params)) = claimed {
+            permit.send(params);
+        }
+        out
+    }
+}

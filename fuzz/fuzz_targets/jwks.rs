@@ -1,0 +1,3 @@
+#![no_main]
+//! See `oidc_desktop_fuzz::jwks`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| oidc_desktop_fuzz::jwks(data));
