@@ -352,6 +352,11 @@ impl IdTokenClaims {
         }
         let r: Registered = serde_json::from_slice(&payload)
             .map_err(|_| Error::Malformed(Malformed::ClaimsJson))?;
+        // The typed pass skips unknown members without reading their numbers, so
+        // `{"x":1e400}` got through it while the full parse behind `json()` refuses it: the
+        // token was accepted with claims that read as empty. Read every member once more.
+        serde_json::from_slice::<crate::json_check::AnyJson>(&payload)
+            .map_err(|_| Error::Malformed(Malformed::ClaimsJson))?;
         // serde_json accepted the bytes, so they are valid UTF-8.
         let raw =
             String::from_utf8(payload).map_err(|_| Error::Malformed(Malformed::ClaimsJson))?;
@@ -384,7 +389,8 @@ impl IdTokenClaims {
 
     /// The claims set as a JSON value (parsed on first use).
     pub fn json(&self) -> &Value {
-        // The payload parsed as a JSON object in `from_json`; parsing again cannot fail.
+        // `from_json` read the payload as a JSON object with every member (`AnyJson`), as
+        // strictly as this parse does: it cannot fail here.
         self.json
             .get_or_init(|| serde_json::from_str(&self.raw).unwrap_or(Value::Null))
     }
