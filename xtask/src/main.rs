@@ -103,6 +103,19 @@ fn ci() -> Result<(), String> {
     ]);
     run("clippy", c)?;
 
+    // The CLI without its embedded test provider (`demo` off) builds and lints clean too.
+    let mut c = cargo();
+    c.args([
+        "clippy",
+        "-p",
+        "oidc-desktop-cli",
+        "--no-default-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("clippy (oidc-desktop-cli without the demo feature)", c)?;
+
     let mut c = cargo();
     // The peer benchmark crate has no tests; its (heavy) peers are built once, by the
     // bench smoke below, not a second time here.

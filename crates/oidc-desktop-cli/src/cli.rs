@@ -64,6 +64,7 @@ pub(crate) enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Start the embedded test provider on 127.0.0.1 and sign in to it (works offline)
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Sign in through the browser (or reuse / refresh a cached session with --cache)
     Login(LoginArgs),
@@ -372,6 +373,7 @@ pub(crate) enum StoreArg {
 }
 
 /// `demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// Approve with the built-in scripted agent instead of a browser

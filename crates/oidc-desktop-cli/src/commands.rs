@@ -15,18 +15,17 @@ use oidc_desktop::jose::{
 use oidc_desktop::reqwest_transport::{
     Firewall, FirewallType, ProxySettings, ReqwestClientBuilder,
 };
-use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
-    Acquisition, BrowserFailure, BrowserLauncher, ClientAuthChoice, Interactive, LaunchError,
-    OidcDesktop, OidcDesktopBuilder, PastedAddresses, Session, SystemBrowser, TokenKind,
+    Acquisition, BrowserFailure, ClientAuthChoice, Interactive, OidcDesktop, OidcDesktopBuilder,
+    PastedAddresses, Session, TokenKind,
 };
 use serde_json::{Value, json};
 
 use crate::cli::{
-    BrowserArgs, CacheArgs, ClientAuthArg, Command, DemoArgs, DeviceArgs, DiscoverArgs, GrantArg,
-    LoginArgs, LogoutArgs, OutputFormat, ProviderArgs, RedirectHostArg, RefreshArgs, RevokeArgs,
-    TokenHintArg, UserinfoArgs, ValidateArgs,
+    BrowserArgs, CacheArgs, ClientAuthArg, Command, DeviceArgs, DiscoverArgs, GrantArg, LoginArgs,
+    LogoutArgs, OutputFormat, ProviderArgs, RedirectHostArg, RefreshArgs, RevokeArgs, TokenHintArg,
+    UserinfoArgs, ValidateArgs,
 };
 use crate::environment::BrowserReach;
 use crate::events::CliEvents;
@@ -44,7 +43,7 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    fn text(&self) -> bool {
+    pub(crate) fn text(&self) -> bool {
         self.format == OutputFormat::Text
     }
 }
@@ -53,15 +52,18 @@ impl Ctx {
 pub(crate) async fn run(command: Command, ctx: &Ctx) -> Result<Outcome, CliError> {
     let makes_session = matches!(
         command,
-        Command::Demo(_) | Command::Login(_) | Command::Refresh(_) | Command::Device(_)
+        Command::Login(_) | Command::Refresh(_) | Command::Device(_)
     );
+    #[cfg(feature = "demo")]
+    let makes_session = makes_session || matches!(command, Command::Demo(_));
     if ctx.format == OutputFormat::ExecCredential && !makes_session {
         return Err(CliError::usage(
             "--output exec-credential needs a command that signs in (login, refresh, device, demo)",
         ));
     }
     match command {
-        Command::Demo(a) => demo(&a, ctx).await,
+        #[cfg(feature = "demo")]
+        Command::Demo(a) => crate::demo::demo(&a, ctx).await,
         Command::Login(a) => login(&a, ctx).await,
         Command::Refresh(a) => refresh(&a, ctx).await,
         Command::Device(a) => device(&a, ctx).await,
@@ -235,7 +237,7 @@ async fn ctrl_c() {
 }
 
 /// Runs `fut`; Ctrl-C interrupts the client (the loopback port is freed) and cancels.
-async fn interruptible<T>(
+pub(crate) async fn interruptible<T>(
     client: &OidcDesktop,
     fut: impl Future<Output = Result<T, oidc_desktop::Error>>,
 ) -> Result<T, CliError> {
@@ -432,7 +434,7 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
     }))
 }
 
-fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
+pub(crate) fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
     b.build().map_err(|e| {
         let err = CliError::from(e);
         if err.kind == "invalid_url" || err.kind == "invalid_browser_redirect" {
@@ -446,7 +448,7 @@ fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
 /// What a browser command that fails at once does: in text mode, or when someone can read
 /// stderr, say so with the URL and keep waiting; with machine output and nobody at the
 /// terminal, fail at once (`browser_launch_failed`) instead of waiting out `--timeout`.
-fn browser_failure(ctx: &Ctx) -> BrowserFailure {
+pub(crate) fn browser_failure(ctx: &Ctx) -> BrowserFailure {
     use std::io::IsTerminal as _;
     if ctx.text() || std::io::stderr().is_terminal() {
         BrowserFailure::KeepWaiting
@@ -482,7 +484,11 @@ fn with_browser(
     b
 }
 
-fn session_outcome(session: Session, userinfo: Option<Value>, headline: &str) -> Outcome {
+pub(crate) fn session_outcome(
+    session: Session,
+    userinfo: Option<Value>,
+    headline: &str,
+) -> Outcome {
     let who = session
         .user()
         .email
@@ -941,98 +947,6 @@ async fn revoke(a: &RevokeArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         value: json!({ "revoked": true }),
         title: "The token is revoked.".to_owned(),
     })
-}
-
-/// Whether a graphical browser can plausibly be opened.
-fn has_display() -> bool {
-    if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty()) {
-        return true;
-    }
-    if cfg!(any(target_os = "macos", target_os = "windows")) {
-        return true;
-    }
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
-}
-
-/// The system browser, or the scripted agent when no browser can be started.
-struct BrowserOrAgent {
-    system: SystemBrowser,
-    agent: HttpAgent,
-    op: oidc_testop::OpHandle,
-}
-
-impl BrowserLauncher for BrowserOrAgent {
-    fn default_command(&self) -> String {
-        self.system.default_command()
-    }
-
-    fn launch(&self, url: &str, command: &str) -> Result<(), LaunchError> {
-        match self.system.launch(url, command) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                eprintln!("No browser could be opened ({e}); approving with the scripted agent.");
-                self.op.set_login_mode(oidc_testop::LoginMode::AutoApprove);
-                self.agent.launch(url, "scripted-agent")
-            }
-        }
-    }
-}
-
-async fn demo(a: &DemoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
-    let headless = a.headless || (a.browser_command.is_none() && !a.no_browser && !has_display());
-    let login = if headless || a.browser_command.is_some() {
-        oidc_testop::LoginMode::AutoApprove
-    } else {
-        oidc_testop::LoginMode::LoginPage
-    };
-    let op = oidc_testop::TestOp::start(oidc_testop::OpConfig::default().login(login))
-        .await
-        .map_err(|e| CliError::other("demo_provider", crate::output::chain(&e)))?;
-    if ctx.text() {
-        eprintln!(
-            "Started the demo OpenID Provider at {} (a TEST provider with public test keys).",
-            op.issuer()
-        );
-        if login == oidc_testop::LoginMode::LoginPage {
-            eprintln!("Sign in as `jane` with any password, then choose Allow.");
-        } else if headless {
-            eprintln!("Signing in as `jane` with the scripted agent (--headless).");
-        }
-    }
-    let events = Arc::new(CliEvents::new(ctx.text(), a.no_browser));
-    let timeout = Duration::from_secs(a.timeout);
-    let on_failure = browser_failure(ctx);
-    let mut b = OidcDesktop::builder(&op.issuer())
-        .client_id("test-client")
-        .scope("openid profile email")
-        .events(events.clone())
-        .configure(move |c| {
-            c.fetch_userinfo = true;
-            c.timeout = timeout;
-            c.browser_failure = on_failure;
-        });
-    if headless {
-        b = b.browser(Arc::new(HttpAgent::new()));
-    } else if let Some(cmd) = &a.browser_command {
-        b = b.browser_command(cmd.clone());
-    } else if !a.no_browser {
-        b = b.browser(Arc::new(BrowserOrAgent {
-            system: SystemBrowser::new(),
-            agent: HttpAgent::new(),
-            op: op.handle(),
-        }));
-    }
-    let client = build(b)?;
-    let r = interruptible(&client, client.authenticate()).await;
-    events.done();
-    let session = r?;
-    Ok(session_outcome(
-        session,
-        None,
-        "Demo complete: signed in, every check passed, as",
-    ))
 }
 
 /// `--dpop`, `--dpop-alg`, `--allow-dpop-downgrade` into the configuration.

@@ -28,6 +28,8 @@ mod agent;
 mod cache;
 mod cli;
 mod commands;
+#[cfg(feature = "demo")]
+mod demo;
 mod environment;
 mod events;
 mod logging;

@@ -164,8 +164,9 @@ fn secrets_of(command: &mut Command) -> Vec<Secret<'_>> {
             });
             v
         }
-        Command::Demo(_)
-        | Command::Agent(_)
+        #[cfg(feature = "demo")]
+        Command::Demo(_) => Vec::new(),
+        Command::Agent(_)
         | Command::Profiles
         | Command::Status(_)
         | Command::Completions(_)
