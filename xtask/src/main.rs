@@ -1,11 +1,12 @@
 //! `cargo xtask <task>`: the project's automation, in Rust so it runs wherever cargo does.
 //!
-//! - `ci`: formatting, clippy with `-D warnings`, every test (doc tests included), the
+//! - `ci`: formatting, clippy with `-D warnings`, the public-API listings, every test (doc tests included), the
 //!   non-default `josekit` backend, `cargo doc` without warnings, `cargo deny`, then
 //!   a fuzzing smoke run, `conformance`, `interop` and `bench --quick`.
 //! - `conformance`: the relying-party conformance catalogue (`crates/oidc-conformance`).
 //! - `interop`: the matrix against a real provider and a real browser (`crates/oidc-interop`).
 //! - `bench`: criterion benchmarks beside the peers (`crates/oidc-bench`).
+//! - `api`: each published crate's public API against its reviewed listing in `docs/api`.
 //! - `fuzz`: coverage-guided fuzzing of the parsers (`fuzz/`); `ci` runs each target briefly.
 //!
 //! Each step prints what it runs; the first failure stops the run with a non-zero status.
@@ -18,6 +19,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod api;
 mod bench;
 mod conformance;
 mod fuzz;
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("interop") => interop::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("api") => api::run(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("usage: cargo xtask <task> [options]");
             println!(
@@ -43,6 +46,9 @@ fn main() -> ExitCode {
             );
             println!(
                 "  bench         criterion benchmarks beside the peers (--quick for a smoke run)"
+            );
+            println!(
+                "  api           compare each published crate's public API with docs/api (--bless)"
             );
             println!(
                 "  fuzz          libFuzzer on every parser (--target T, --time SECS, --parallel N)"
@@ -102,6 +108,9 @@ fn ci() -> Result<(), String> {
         "warnings",
     ]);
     run("clippy", c)?;
+
+    println!("\n=== xtask: public API (docs/api)");
+    api::run(&[])?;
 
     // The CLI without its embedded test provider (`demo` off) builds and lints clean too.
     let mut c = cargo();
