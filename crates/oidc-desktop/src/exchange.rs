@@ -153,20 +153,8 @@ impl OidcDesktop {
             None if front.is_none() => return Err(Error::MissingIdToken),
             None => None,
         };
-        session.access_token = Some(tokens.access_token.clone());
-        session.token_type = Some(tokens.token_type.as_str().to_owned());
-        session.expires_at = tokens.expires_at;
-        session.obtained_at = Some(self.inner.clock.now_unix());
-        if let Some(rt) = &tokens.refresh_token {
-            session.refresh_token = Some(rt.clone());
-        }
-        if let Some(v) = validated {
-            session.id_token.clone_from(&tokens.id_token);
-            session.claims = Some(v.claims);
-        }
-        if let Some(s) = &tokens.scope {
-            session.scope = Some(s.to_string());
-        }
+        let id_token = validated.and_then(|v| Some((tokens.id_token.clone()?, v.claims)));
+        session.apply(tokens, id_token, self.inner.clock.now_unix());
         Ok(())
     }
 }

@@ -121,21 +121,10 @@ impl OidcDesktop {
                 }
             }
         }
-        session.access_token = Some(tokens.access_token);
-        session.token_type = Some(tokens.token_type.as_str().to_owned());
-        session.expires_at = tokens.expires_at;
-        session.obtained_at = Some(self.inner.clock.now_unix());
+        // The refresh token in effect: the rotated one, or the one presented.
         session.refresh_token = Some(refreshed.refresh_token);
-        session.refresh_refused = None;
         session.dpop_key = dpop_key;
-        if let Some(s) = tokens.scope {
-            session.scope = Some(s.to_string());
-        }
-        if let Some((raw, claims)) = new_id {
-            session.id_token = Some(raw);
-            session.claims = Some(claims);
-            session.from_store = false;
-        }
+        session.apply(tokens, new_id, self.inner.clock.now_unix());
         Ok(())
     }
 

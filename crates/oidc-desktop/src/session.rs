@@ -136,6 +136,35 @@ impl Session {
         }
     }
 
+    /// Moves a token endpoint answer into the session, the one place a grant's tokens land:
+    /// access token, type, expiry, the time they were obtained; a refresh token and a scope
+    /// when the answer has them (else the earlier ones stay, as RFC 6749 §6 lets a refresh
+    /// answer leave them out); the ID token only with the claims it was validated into. A
+    /// refusal recorded earlier no longer holds.
+    pub(crate) fn apply(
+        &mut self,
+        tokens: oidc_token::TokenResponse,
+        id_token: Option<(IdTokenString, IdTokenClaims)>,
+        now: i64,
+    ) {
+        self.access_token = Some(tokens.access_token);
+        self.token_type = Some(tokens.token_type.as_str().to_owned());
+        self.expires_at = tokens.expires_at;
+        self.obtained_at = Some(now);
+        if let Some(rt) = tokens.refresh_token {
+            self.refresh_token = Some(rt);
+        }
+        if let Some(scope) = tokens.scope {
+            self.scope = Some(scope.to_string());
+        }
+        if let Some((raw, claims)) = id_token {
+            self.id_token = Some(raw);
+            self.claims = Some(claims);
+            self.from_store = false;
+        }
+        self.refresh_refused = None;
+    }
+
     /// The issuer that signed the user in.
     pub fn issuer(&self) -> &str {
         &self.issuer
