@@ -54,6 +54,7 @@ mod http_client;
 mod ids;
 mod pkce;
 mod random;
+pub mod redact;
 mod request;
 mod response;
 mod secret;

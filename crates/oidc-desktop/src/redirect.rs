@@ -151,17 +151,3 @@ impl OidcDesktop {
         }
     }
 }
-
-/// The URL with every query value replaced by `…`, for logs.
-pub(crate) fn redact_query(url: &Url) -> String {
-    let mut u = url.clone();
-    let names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-    if names.is_empty() {
-        return u.to_string();
-    }
-    u.query_pairs_mut().clear();
-    for n in names {
-        u.query_pairs_mut().append_pair(&n, "…");
-    }
-    u.to_string()
-}

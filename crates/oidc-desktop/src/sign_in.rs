@@ -13,7 +13,6 @@ use oidc_loopback::LoopbackServer;
 use crate::authorize::Pending;
 use crate::events::LogLevel;
 use crate::paste::{Expected, PastedAddresses};
-use crate::redirect::redact_query;
 use crate::{Error, OidcDesktop, Session};
 
 /// What one sign-in asks of the provider beyond the client's configuration; each set
@@ -235,7 +234,10 @@ impl OidcDesktop {
             .await?;
         self.log_typed(
             LogLevel::Verbose,
-            &format!("authorization endpoint: {}", redact_query(&url)),
+            &format!(
+                "authorization endpoint: {}",
+                oidc_core::redact::url(url.as_str())
+            ),
             "Info",
         );
         server.expect_state(&pending.state);

@@ -18,7 +18,7 @@ use crate::tls::{
     CertPin, KeyLogFile, ServerAuthCallback, ServerAuthentication, TlsVersion, Verifier,
     parse_pem_certs, ring_provider,
 };
-use crate::{Error, mask};
+use crate::Error;
 
 /// The default response size limit: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 * 1024 * 1024;
@@ -823,8 +823,8 @@ impl ReqwestClientBuilder {
         let mut headers = HeaderMap::new();
         for (name, value) in &self.other_headers {
             let line = || Error::InvalidHeader {
-                line: if mask::is_sensitive_header(name) {
-                    format!("{name}: {}", mask::MASK)
+                line: if oidc_core::redact::is_sensitive_header(name) {
+                    format!("{name}: {}", oidc_core::redact::MASK)
                 } else {
                     format!("{name}: {value}")
                 },
@@ -963,7 +963,7 @@ impl ReqwestClientBuilder {
                         reason: "refused by the on_redirect callback",
                     });
                 }
-                tracing::info!(from = %mask::mask_url(from.as_str()), to = %mask::mask_url(to.as_str()), "following redirect");
+                tracing::info!(from = %oidc_core::redact::url(from.as_str()), to = %oidc_core::redact::url(to.as_str()), "following redirect");
             }
             attempt.follow()
         })

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use oidc_core::{HttpClient, HttpError, HttpErrorKind, HttpFuture, HttpRequest, HttpResponse};
 
 use crate::tls::PeerCertificate;
-use crate::{Error, ReqwestClientBuilder, mask};
+use crate::{Error, ReqwestClientBuilder};
 
 /// TLS details of an exchange.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +139,7 @@ impl ReqwestClient {
     fn mask_text(&self, content_type: Option<&str>, body: &[u8]) -> String {
         let text = String::from_utf8_lossy(body);
         if self.shared.mask {
-            mask::mask_body(content_type, &text)
+            oidc_core::redact::body(content_type, &text)
         } else {
             text.into_owned()
         }
@@ -149,11 +149,12 @@ impl ReqwestClient {
         headers
             .iter()
             .map(|(n, v)| {
-                let value = if self.shared.mask && mask::is_sensitive_header(n.as_str()) {
-                    mask::MASK.to_owned()
-                } else {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
-                };
+                let value =
+                    if self.shared.mask && oidc_core::redact::is_sensitive_header(n.as_str()) {
+                        oidc_core::redact::MASK.to_owned()
+                    } else {
+                        String::from_utf8_lossy(v.as_bytes()).into_owned()
+                    };
                 (n.as_str().to_owned(), value)
             })
             .collect()
@@ -162,7 +163,7 @@ impl ReqwestClient {
     async fn run(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let url_str = request.uri().to_string();
         let shown_url = if self.shared.mask {
-            mask::mask_url(&url_str)
+            oidc_core::redact::url(&url_str)
         } else {
             url_str.clone()
         };
@@ -178,8 +179,8 @@ impl ReqwestClient {
                 .iter()
                 .any(|(m, _)| m.eq_ignore_ascii_case(n))
             {
-                let v = if self.shared.mask && mask::is_sensitive_header(n) {
-                    mask::MASK.to_owned()
+                let v = if self.shared.mask && oidc_core::redact::is_sensitive_header(n) {
+                    oidc_core::redact::MASK.to_owned()
                 } else {
                     v.clone()
                 };
@@ -238,7 +239,7 @@ impl ReqwestClient {
         );
         exchange.http_version = Some(version.clone());
         exchange.final_url = Some(if self.shared.mask {
-            mask::mask_url(resp.url().as_str())
+            oidc_core::redact::url(resp.url().as_str())
         } else {
             resp.url().to_string()
         });

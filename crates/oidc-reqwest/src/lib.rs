@@ -53,7 +53,6 @@ mod builder;
 mod client;
 mod dns;
 mod error;
-pub mod mask;
 mod tls;
 
 pub use builder::{

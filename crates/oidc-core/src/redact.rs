@@ -1,11 +1,12 @@
-//! Masking of secrets in diagnostics and logs.
+//! Redaction of secrets in diagnostics and logs: the one redactor of the workspace (the
+//! transport's exchange dumps and tracing, the facade's log lines).
 
 /// The replacement text of a masked value.
 pub const MASK: &str = "[masked]";
 
 /// Names whose values are secrets, in headers (case-insensitive), form bodies, JSON
 /// bodies and URL queries.
-pub const SENSITIVE_FIELDS: [&str; 9] = [
+pub const SENSITIVE_FIELDS: [&str; 13] = [
     "access_token",
     "refresh_token",
     "id_token",
@@ -15,6 +16,12 @@ pub const SENSITIVE_FIELDS: [&str; 9] = [
     "client_assertion",
     "password",
     "device_code",
+    // Not secrets of the same weight, but nothing a log needs: the CSRF value of a pending
+    // sign-in, the replay nonce, and who is signing in.
+    "state",
+    "nonce",
+    "login_hint",
+    "id_token_hint",
 ];
 
 /// Headers whose values are always masked.
@@ -34,7 +41,7 @@ pub fn is_sensitive_header(name: &str) -> bool {
 
 /// Masks the values of sensitive keys in an `application/x-www-form-urlencoded` string
 /// (also a URL query).
-pub fn mask_form(body: &str) -> String {
+pub fn form(body: &str) -> String {
     body.split('&')
         .map(|pair| match pair.split_once('=') {
             Some((k, _)) if SENSITIVE_FIELDS.contains(&k) => format!("{k}={MASK}"),
@@ -46,7 +53,7 @@ pub fn mask_form(body: &str) -> String {
 
 /// Masks the string values of sensitive keys in a JSON text, at any depth, without
 /// re-serializing it (so truncated or invalid JSON is masked too).
-pub fn mask_json(body: &str) -> String {
+pub fn json(body: &str) -> String {
     let bytes = body.as_bytes();
     let mut out = String::with_capacity(body.len());
     let mut i = 0;
@@ -101,27 +108,27 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 
 /// Masks a body according to its content type (form or JSON; other bodies are masked
 /// as JSON, which only touches `"key": "value"` shapes, then as a form).
-pub fn mask_body(content_type: Option<&str>, body: &str) -> String {
+pub fn body(content_type: Option<&str>, body: &str) -> String {
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
     if ct.starts_with("application/x-www-form-urlencoded") {
-        mask_form(body)
+        form(body)
     } else {
-        mask_json(body)
+        json(body)
     }
 }
 
 /// Masks the sensitive query parameters of a URL.
-pub fn mask_url(url: &str) -> String {
+pub fn url(url: &str) -> String {
     match url.split_once('?') {
         Some((base, rest)) => {
             let (query, fragment) = match rest.split_once('#') {
                 Some((q, f)) => (q, Some(f)),
                 None => (rest, None),
             };
-            let mut s = format!("{base}?{}", mask_form(query));
+            let mut s = format!("{base}?{}", form(query));
             if let Some(f) = fragment {
                 s.push('#');
-                s.push_str(&mask_form(f));
+                s.push_str(&form(f));
             }
             s
         }
@@ -135,7 +142,7 @@ mod tests {
 
     #[test]
     fn form_values_are_masked() {
-        let s = mask_form("grant_type=authorization_code&code=abc&code_verifier=xyz&client_id=app");
+        let s = form("grant_type=authorization_code&code=abc&code_verifier=xyz&client_id=app");
         assert_eq!(
             s,
             "grant_type=authorization_code&code=[masked]&code_verifier=[masked]&client_id=app"
@@ -144,7 +151,7 @@ mod tests {
 
     #[test]
     fn json_values_are_masked_at_any_depth() {
-        let s = mask_json(
+        let s = json(
             r#"{"access_token" : "at\"x", "nested":{"refresh_token":"rt"},"id_token":"a.b.c","token_type":"Bearer","n":{"code":1}}"#,
         );
         assert!(!s.contains("at\\\"x"), "{s}");
@@ -157,21 +164,35 @@ mod tests {
 
     #[test]
     fn truncated_json_is_masked_and_never_panics() {
-        let s = mask_json(r#"{"client_secret":"abc"#);
+        let s = json(r#"{"client_secret":"abc"#);
         assert!(!s.contains("abc"));
         for cut in 0..40 {
             let text = r#"{"id_token":"x.y.z","a":"\"","b":"#;
-            let _ = mask_json(&text[..cut.min(text.len())]);
+            let _ = json(&text[..cut.min(text.len())]);
         }
     }
 
     #[test]
     fn url_query_is_masked() {
         assert_eq!(
-            mask_url("http://127.0.0.1/cb?code=abc&state=s#access_token=t"),
-            "http://127.0.0.1/cb?code=[masked]&state=s#access_token=[masked]"
+            url("http://127.0.0.1/cb?code=abc&state=s#access_token=t"),
+            "http://127.0.0.1/cb?code=[masked]&state=[masked]#access_token=[masked]"
         );
-        assert_eq!(mask_url("https://op/x"), "https://op/x");
+        assert_eq!(url("https://op/x"), "https://op/x");
+    }
+
+    #[test]
+    fn an_authorization_url_keeps_what_helps_debugging_and_hides_the_rest() {
+        let s = url(
+            "https://op/authorize?response_type=code&client_id=app&scope=openid&state=st\
+             &nonce=n&login_hint=jane%40example.com&code_challenge=ch&code_challenge_method=S256",
+        );
+        for hidden in ["st", "n", "jane"] {
+            assert!(!s.contains(&format!("={hidden}")), "{s}");
+        }
+        for kept in ["client_id=app", "scope=openid", "code_challenge=ch", "response_type=code"] {
+            assert!(s.contains(kept), "{s}");
+        }
     }
 
     #[test]
