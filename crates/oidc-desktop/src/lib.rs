@@ -72,6 +72,7 @@ pub mod blocking;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use acquire::{Acquire, Acquired, Acquisition, Interactive};
