@@ -96,11 +96,15 @@ impl Drop for Chromium {
 }
 
 impl BrowserLauncher for Chromium {
-    fn default_command(&self) -> String {
-        "headless-chromium".to_owned()
+    fn default_command(&self) -> oidc_desktop::BrowserCommand {
+        oidc_desktop::BrowserCommand::Custom("headless-chromium".to_owned())
     }
 
-    fn launch(&self, url: &str, _command: &str) -> Result<(), LaunchError> {
+    fn launch(
+        &self,
+        url: &str,
+        _command: &oidc_desktop::BrowserCommand,
+    ) -> Result<(), LaunchError> {
         let dir = std::env::temp_dir().join(format!(
             "oidc-conformance-chromium-{}-{}",
             std::process::id(),

@@ -25,11 +25,13 @@ pub const SENSITIVE_FIELDS: [&str; 13] = [
 ];
 
 /// Headers whose values are always masked.
-pub const SENSITIVE_HEADERS: [&str; 4] = [
+pub const SENSITIVE_HEADERS: [&str; 5] = [
     "authorization",
     "proxy-authorization",
     "cookie",
     "set-cookie",
+    // A DPoP proof is no secret, but whoever reads it can replay it within its lifetime.
+    "dpop",
 ];
 
 /// Whether `name` is a sensitive header.
@@ -190,7 +192,12 @@ mod tests {
         for hidden in ["st", "n", "jane"] {
             assert!(!s.contains(&format!("={hidden}")), "{s}");
         }
-        for kept in ["client_id=app", "scope=openid", "code_challenge=ch", "response_type=code"] {
+        for kept in [
+            "client_id=app",
+            "scope=openid",
+            "code_challenge=ch",
+            "response_type=code",
+        ] {
             assert!(s.contains(kept), "{s}");
         }
     }

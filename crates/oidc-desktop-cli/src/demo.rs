@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oidc_desktop::testing::HttpAgent;
-use oidc_desktop::{BrowserLauncher, LaunchError, OidcDesktop, SystemBrowser};
+use oidc_desktop::{BrowserCommand, BrowserLauncher, LaunchError, OidcDesktop, SystemBrowser};
 
 use crate::cli::DemoArgs;
 use crate::commands::{Ctx, browser_failure, build, interruptible, session_outcome};
@@ -33,17 +33,17 @@ struct BrowserOrAgent {
 }
 
 impl BrowserLauncher for BrowserOrAgent {
-    fn default_command(&self) -> String {
+    fn default_command(&self) -> BrowserCommand {
         self.system.default_command()
     }
 
-    fn launch(&self, url: &str, command: &str) -> Result<(), LaunchError> {
+    fn launch(&self, url: &str, command: &BrowserCommand) -> Result<(), LaunchError> {
         match self.system.launch(url, command) {
             Ok(()) => Ok(()),
             Err(e) => {
                 eprintln!("No browser could be opened ({e}); approving with the scripted agent.");
                 self.op.set_login_mode(oidc_testop::LoginMode::AutoApprove);
-                self.agent.launch(url, "scripted-agent")
+                self.agent.launch(url, &self.agent.default_command())
             }
         }
     }

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use oidc_desktop::{DeviceCodePrompt, Events, LaunchBrowser};
+use oidc_desktop::testing::SCRIPTED_AGENT;
+use oidc_desktop::{BrowserCommand, DeviceCodePrompt, Events, LaunchBrowser};
 
 /// The tool's [`Events`]: talks to the person at the terminal, on stderr only.
 #[derive(Debug, Default)]
@@ -76,7 +77,7 @@ impl Drop for CliEvents {
 impl Events for CliEvents {
     fn on_launch_browser(&self, launch: &mut LaunchBrowser) {
         if self.no_browser {
-            launch.command.clear();
+            launch.command = BrowserCommand::Nothing;
             eprintln!(
                 "Open this URL in your browser to sign in:\n\n    {}\n",
                 launch.url
@@ -91,7 +92,7 @@ impl Events for CliEvents {
                     "Or sign in with a code on any device instead: run the same command with --grant device."
                 );
             }
-        } else if self.text && launch.command == "scripted-agent" {
+        } else if self.text && launch.command == BrowserCommand::Custom(SCRIPTED_AGENT.to_owned()) {
             eprintln!(
                 "The scripted agent plays the browser:\n\n    {}\n",
                 launch.url

@@ -74,21 +74,57 @@ impl LaunchWatch {
     }
 }
 
+/// How the authorization URL is opened: what [`Events::on_launch_browser`] is shown and may
+/// change before the launch.
+///
+/// [`Events::on_launch_browser`]: crate::Events::on_launch_browser
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BrowserCommand {
+    /// The system's default browser (`open`, `xdg-open`, `start`, `wslview`, …).
+    #[default]
+    System,
+    /// A command template run without a shell: `{url}` (or `%s`) is replaced by the URL as a
+    /// whole argument; without one the URL is appended. `$BROWSER` becomes one of these.
+    Template(String),
+    /// The launcher's own way, not a command (a scripted agent, an embedded web view); the
+    /// text names it for logs and messages.
+    Custom(String),
+    /// Launch nothing: the application shows or opens the URL itself.
+    Nothing,
+}
+
+impl std::fmt::Display for BrowserCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BrowserCommand::System => f.write_str("the system browser"),
+            BrowserCommand::Template(t) => write!(f, "`{t}`"),
+            BrowserCommand::Custom(name) => f.write_str(name),
+            BrowserCommand::Nothing => f.write_str("nothing (the application opens the URL)"),
+        }
+    }
+}
+
 /// Opens a URL for the user. Implement it to drive a scripted agent, an embedded web view,
 /// or anything else.
 pub trait BrowserLauncher: Send + Sync {
-    /// Opens `url` with `command` (as the `on_launch_browser` event left it: a template with
-    /// `{url}`, or `system`). Returns once the browser was started, not when it closes.
-    fn launch(&self, url: &str, command: &str) -> Result<(), LaunchError>;
+    /// Opens `url` with `command` (as the `on_launch_browser` event left it; never
+    /// [`BrowserCommand::Nothing`]). Returns once the browser was started, not when it
+    /// closes.
+    fn launch(&self, url: &str, command: &BrowserCommand) -> Result<(), LaunchError>;
 
     /// The command shown to `on_launch_browser` before launching.
-    fn default_command(&self) -> String {
-        "system".to_owned()
+    fn default_command(&self) -> BrowserCommand {
+        BrowserCommand::System
     }
 
     /// Like [`Self::launch`], and also reports a command that fails soon after it started.
     /// The default knows nothing after the start ([`LaunchWatch::unwatched`]).
-    fn launch_watched(&self, url: &str, command: &str) -> Result<LaunchWatch, LaunchError> {
+    fn launch_watched(
+        &self,
+        url: &str,
+        command: &BrowserCommand,
+    ) -> Result<LaunchWatch, LaunchError> {
         self.launch(url, command).map(|()| LaunchWatch::unwatched())
     }
 }
@@ -117,26 +153,39 @@ impl SystemBrowser {
 }
 
 impl BrowserLauncher for SystemBrowser {
-    fn default_command(&self) -> String {
+    fn default_command(&self) -> BrowserCommand {
         if let Some(t) = &self.template {
-            return t.clone();
+            return BrowserCommand::Template(t.clone());
         }
         match std::env::var("BROWSER") {
-            Ok(b) if !b.trim().is_empty() => b,
-            _ => "system".to_owned(),
+            Ok(b) if !b.trim().is_empty() => BrowserCommand::Template(b),
+            _ => BrowserCommand::System,
         }
     }
 
-    fn launch(&self, url: &str, command: &str) -> Result<(), LaunchError> {
+    fn launch(&self, url: &str, command: &BrowserCommand) -> Result<(), LaunchError> {
         self.launch_watched(url, command).map(drop)
     }
 
-    fn launch_watched(&self, url: &str, command: &str) -> Result<LaunchWatch, LaunchError> {
-        if command == "system" {
-            return open::that_detached(url)
-                .map(|()| LaunchWatch::unwatched())
-                .map_err(LaunchError::NoBrowser);
-        }
+    fn launch_watched(
+        &self,
+        url: &str,
+        command: &BrowserCommand,
+    ) -> Result<LaunchWatch, LaunchError> {
+        let command = match command {
+            BrowserCommand::System => {
+                return open::that_detached(url)
+                    .map(|()| LaunchWatch::unwatched())
+                    .map_err(LaunchError::NoBrowser);
+            }
+            BrowserCommand::Template(t) => t.as_str(),
+            BrowserCommand::Custom(name) => {
+                return Err(LaunchError::BadTemplate(format!(
+                    "{name} (not a command the system browser launcher can run)"
+                )));
+            }
+            BrowserCommand::Nothing => return Ok(LaunchWatch::unwatched()),
+        };
         // Only `$BROWSER` is a ':'-separated list of commands (the first that starts wins);
         // an explicit template is one command, whatever colons its arguments contain
         // (`--op http://…`, `C:\…`).
@@ -384,7 +433,10 @@ mod tests {
     async fn a_command_that_fails_at_once_is_reported_and_one_that_succeeds_is_not() {
         let browser = SystemBrowser::command("false {url}");
         let mut watch = browser
-            .launch_watched("http://127.0.0.1:1/", "false {url}")
+            .launch_watched(
+                "http://127.0.0.1:1/",
+                &BrowserCommand::Template("false {url}".into()),
+            )
             .unwrap();
         let e = tokio::time::timeout(Duration::from_secs(5), watch.failure())
             .await
@@ -396,7 +448,10 @@ mod tests {
         assert!(e.to_string().contains("`false` exited with"), "{e}");
 
         let mut watch = browser
-            .launch_watched("http://127.0.0.1:1/", "true {url}")
+            .launch_watched(
+                "http://127.0.0.1:1/",
+                &BrowserCommand::Template("true {url}".into()),
+            )
             .unwrap();
         assert!(
             tokio::time::timeout(Duration::from_secs(1), watch.failure())
@@ -406,7 +461,10 @@ mod tests {
         );
         // A command still running when the window ends is no failure either.
         let mut watch = browser
-            .launch_watched("http://127.0.0.1:1/", "sh -c 'sleep 2' sh {url}")
+            .launch_watched(
+                "http://127.0.0.1:1/",
+                &BrowserCommand::Template("sh -c 'sleep 2' sh {url}".into()),
+            )
             .unwrap();
         assert!(
             tokio::time::timeout(Duration::from_millis(1500), watch.failure())

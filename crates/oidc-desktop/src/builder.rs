@@ -251,6 +251,8 @@ impl OidcDesktopBuilder {
                 Arc::new(crate::lazy_http::LazyHttp::new(builder))
             }
         };
+        let http =
+            crate::http_log::LoggedHttp::wrap(http, self.events.clone(), self.config.log_level);
         let provider = match self.provider {
             Some(p) => p,
             None => {

@@ -18,7 +18,7 @@ use url::Url;
 use crate::Error;
 use crate::browser::BrowserLauncher;
 use crate::config::{ClientAuthChoice, Config};
-use crate::events::{Events, LogLevel};
+use crate::events::{Events, LogLevel, LogType};
 
 pub(crate) struct Inner {
     pub(crate) issuer: IssuerUrl,
@@ -77,15 +77,16 @@ impl OidcDesktop {
     }
 
     pub(crate) fn log(&self, level: LogLevel, message: &str) {
-        self.log_typed(level, message, "Info");
+        self.log_typed(level, message, LogType::Info);
     }
 
     /// Sends a log line to `tracing` and, when `level` is within the configured log level,
     /// to `Events::on_log` with the manual's log type.
-    pub(crate) fn log_typed(&self, level: LogLevel, message: &str, log_type: &str) {
+    pub(crate) fn log_typed(&self, level: LogLevel, message: &str, log_type: LogType) {
+        let kind = log_type.as_str();
         match level {
-            LogLevel::Debug | LogLevel::Verbose => tracing::debug!(log_type, "{message}"),
-            _ => tracing::info!(log_type, "{message}"),
+            LogLevel::Debug | LogLevel::Verbose => tracing::debug!(log_type = kind, "{message}"),
+            _ => tracing::info!(log_type = kind, "{message}"),
         }
         if level != LogLevel::None && level <= self.inner.config.log_level {
             self.inner.events.on_log(level, message, log_type);

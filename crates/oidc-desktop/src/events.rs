@@ -2,6 +2,8 @@
 
 use std::sync::Mutex;
 
+use crate::BrowserCommand;
+
 /// Log levels of the OIDCDesktop manual (`LogLevel`): 0 none, 1 info, 2 verbose, 3 debug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -28,15 +30,49 @@ impl LogLevel {
     }
 }
 
-/// The parameters of `on_launch_browser`: the app may change the URL or the command; an
-/// empty command means the app opens the URL itself.
+/// What a log line is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LogType {
+    /// A step of the flow, or one HTTP exchange (method, URL, status, version).
+    Info,
+    /// The headers of a request the library sent (sensitive ones masked).
+    RequestHeaders,
+    /// The headers of a response it received (cookies masked).
+    ResponseHeaders,
+    /// The body of a request (secrets masked).
+    RequestBody,
+    /// The body of a response (tokens masked).
+    ResponseBody,
+}
+
+impl LogType {
+    /// The name: `Info`, `RequestHeaders`, `ResponseHeaders`, `RequestBody`, `ResponseBody`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogType::Info => "Info",
+            LogType::RequestHeaders => "RequestHeaders",
+            LogType::ResponseHeaders => "ResponseHeaders",
+            LogType::RequestBody => "RequestBody",
+            LogType::ResponseBody => "ResponseBody",
+        }
+    }
+}
+
+impl std::fmt::Display for LogType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The parameters of `on_launch_browser`: the app may change the URL or the command
+/// ([`BrowserCommand::Nothing`]: the app opens the URL itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaunchBrowser {
     /// The authorization URL the user must visit.
     pub url: String,
-    /// The command that will open it: a template with `{url}`, or `system` for the
-    /// system browser. Set it to empty to open the URL yourself.
-    pub command: String,
+    /// How it will be opened.
+    pub command: BrowserCommand,
 }
 
 /// What the device flow asks the user to do (RFC 8628 §3.3).
@@ -60,9 +96,10 @@ pub trait Events: Send + Sync {
         let _ = launch;
     }
 
-    /// One log line (`on_log`): level, message, and the manual's log type
-    /// (`Info`, `RequestHeaders`, `ResponseHeaders`, `RequestBody`, `ResponseBody`).
-    fn on_log(&self, level: LogLevel, message: &str, log_type: &str) {
+    /// One log line (`on_log`): its level, the message and what it is about. At
+    /// [`LogLevel::Info`] a line per step and per HTTP exchange; [`LogLevel::Verbose`] adds
+    /// sizes and timings; [`LogLevel::Debug`] adds the headers and bodies, secrets masked.
+    fn on_log(&self, level: LogLevel, message: &str, log_type: LogType) {
         let _ = (level, message, log_type);
     }
 
@@ -136,7 +173,7 @@ impl Events for NoEvents {}
 pub struct RecordingEvents {
     events: Mutex<Vec<String>>,
     /// When set, `on_launch_browser` replaces the command with this value.
-    pub replace_command: Option<String>,
+    pub replace_command: Option<BrowserCommand>,
 }
 
 impl RecordingEvents {
@@ -164,7 +201,7 @@ impl Events for RecordingEvents {
             launch.command = c.clone();
         }
     }
-    fn on_log(&self, level: LogLevel, message: &str, log_type: &str) {
+    fn on_log(&self, level: LogLevel, message: &str, log_type: LogType) {
         self.push(format!("log({}, {log_type}): {message}", level as u8));
     }
     fn on_redirect(&self, location: &str) -> bool {

@@ -56,6 +56,7 @@ mod dpop;
 mod error;
 mod events;
 mod exchange;
+mod http_log;
 mod lazy_http;
 mod paste;
 mod presets;
@@ -76,13 +77,17 @@ pub mod fuzzing;
 pub mod testing;
 
 pub use acquire::{Acquire, Acquired, Acquisition, Interactive};
-pub use browser::{BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser};
+pub use browser::{
+    BrowserCommand, BrowserLauncher, EARLY_EXIT_WINDOW, LaunchError, LaunchWatch, SystemBrowser,
+};
 pub use builder::OidcDesktopBuilder;
 pub use client::OidcDesktop;
 pub use config::{BrowserFailure, ClientAuthChoice, Config, DpopKeyScope, DpopMode, ParMode};
 pub use dpop::{DpopHeaders, dpop_nonce_challenge};
 pub use error::{Error, MismatchedClaim};
-pub use events::{DeviceCodePrompt, Events, LaunchBrowser, LogLevel, NoEvents, RecordingEvents};
+pub use events::{
+    DeviceCodePrompt, Events, LaunchBrowser, LogLevel, LogType, NoEvents, RecordingEvents,
+};
 pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore};
 pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;

@@ -6,7 +6,7 @@ use oidc_core::{AuthorizationResponse, RedirectUrl};
 use oidc_loopback::{CallbackParams, LoopbackConfig, LoopbackServer};
 use url::Url;
 
-use crate::browser::{LaunchError, LaunchWatch};
+use crate::browser::{BrowserCommand, LaunchError, LaunchWatch};
 use crate::config::BrowserFailure;
 use crate::events::{LaunchBrowser, LogLevel};
 use crate::paste::{Expected, PastedAddresses, check_pasted};
@@ -72,14 +72,17 @@ impl OidcDesktop {
         self.inner.events.on_launch_browser(&mut launch);
         // Whatever `on_launch_browser` made of it, only a web address goes to a browser.
         crate::browser::check_launch_url(&launch.url)?;
-        if launch.command.is_empty() {
+        if launch.command == BrowserCommand::Nothing {
             self.log(
                 LogLevel::Info,
                 "the application opens the authorization URL itself",
             );
             return Ok((LaunchWatch::unwatched(), launch.url));
         }
-        self.log(LogLevel::Info, "opening the system browser");
+        self.log(
+            LogLevel::Info,
+            &format!("opening the browser: {}", launch.command),
+        );
         let watch = self
             .inner
             .browser

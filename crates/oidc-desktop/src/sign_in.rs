@@ -11,7 +11,7 @@ use oidc_core::{
 use oidc_loopback::LoopbackServer;
 
 use crate::authorize::Pending;
-use crate::events::LogLevel;
+use crate::events::{LogLevel, LogType};
 use crate::paste::{Expected, PastedAddresses};
 use crate::{Error, OidcDesktop, Session};
 
@@ -238,7 +238,7 @@ impl OidcDesktop {
                 "authorization endpoint: {}",
                 oidc_core::redact::url(url.as_str())
             ),
-            "Info",
+            LogType::Info,
         );
         server.expect_state(&pending.state);
         let launched = match self.launch_browser(&url) {

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use oidc_core::{HttpClient, HttpRequest};
 use url::Url;
 
-use crate::browser::{BrowserLauncher, LaunchError};
+use crate::browser::{BrowserCommand, BrowserLauncher, LaunchError};
+
+/// The name the agent gives itself in [`BrowserCommand::Custom`].
+pub const SCRIPTED_AGENT: &str = "scripted-agent";
 
 /// What the agent saw last: the final status and page, or why it stopped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -222,11 +225,11 @@ impl HttpAgent {
 }
 
 impl BrowserLauncher for HttpAgent {
-    fn default_command(&self) -> String {
-        "scripted-agent".to_owned()
+    fn default_command(&self) -> BrowserCommand {
+        BrowserCommand::Custom(SCRIPTED_AGENT.to_owned())
     }
 
-    fn launch(&self, url: &str, _command: &str) -> Result<(), LaunchError> {
+    fn launch(&self, url: &str, _command: &BrowserCommand) -> Result<(), LaunchError> {
         if let Ok(mut o) = self.outcome.lock() {
             *o = None;
         }

@@ -14,7 +14,11 @@ use oidc_testop::{Endpoint, OpConfig, TestOp};
 struct Nowhere;
 
 impl oidc_desktop::BrowserLauncher for Nowhere {
-    fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
+    fn launch(
+        &self,
+        _: &str,
+        _: &oidc_desktop::BrowserCommand,
+    ) -> Result<(), oidc_desktop::LaunchError> {
         Ok(())
     }
 }
@@ -405,7 +409,11 @@ async fn logout_and_revocation() {
 async fn device_fallback_when_no_browser_can_be_opened() {
     struct Broken;
     impl oidc_desktop::BrowserLauncher for Broken {
-        fn launch(&self, _: &str, _: &str) -> Result<(), oidc_desktop::LaunchError> {
+        fn launch(
+            &self,
+            _: &str,
+            _: &oidc_desktop::BrowserCommand,
+        ) -> Result<(), oidc_desktop::LaunchError> {
             Err(oidc_desktop::LaunchError::NoBrowser(std::io::Error::other(
                 "no display",
             )))
@@ -432,6 +440,79 @@ async fn device_fallback_when_no_browser_can_be_opened() {
         op.handle().requests_to(Endpoint::DeviceAuthorization).len(),
         1
     );
+}
+
+#[tokio::test]
+async fn every_http_exchange_is_logged_at_its_level_with_secrets_masked() {
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let run = |level| {
+        let events = Arc::new(RecordingEvents::new());
+        let c = client(&op, &agent)
+            .events(events.clone() as Arc<dyn Events>)
+            .configure(move |c| c.log_level = level)
+            .build()
+            .unwrap();
+        (c, events)
+    };
+
+    let (c, info) = run(oidc_desktop::LogLevel::Info);
+    c.authenticate().await.unwrap();
+    let info = info.events();
+    let token_line = info
+        .iter()
+        .find(|e| e.starts_with("log(1, Info): POST ") && e.contains("/token: 200"))
+        .unwrap_or_else(|| panic!("no token exchange line: {info:?}"));
+    assert!(token_line.contains("HTTP/1.1"), "{token_line}");
+    assert!(
+        info.iter()
+            .any(|e| e.starts_with("log(1, Info): GET ") && e.contains("openid-configuration")),
+        "{info:?}"
+    );
+    assert!(
+        !info
+            .iter()
+            .any(|e| e.starts_with("log(2") || e.starts_with("log(3")),
+        "Info shows no detail: {info:?}"
+    );
+
+    let (c, debug) = run(oidc_desktop::LogLevel::Debug);
+    let s = c.authenticate().await.unwrap();
+    let debug = debug.events();
+    for kind in [
+        "RequestHeaders",
+        "RequestBody",
+        "ResponseHeaders",
+        "ResponseBody",
+    ] {
+        assert!(
+            debug
+                .iter()
+                .any(|e| e.starts_with(&format!("log(3, {kind})"))),
+            "no {kind}: {debug:?}"
+        );
+    }
+    assert!(
+        debug
+            .iter()
+            .any(|e| e.starts_with("log(3, RequestBody)") && e.contains("code=[masked]")),
+        "{debug:?}"
+    );
+    assert!(
+        debug
+            .iter()
+            .any(|e| e.starts_with("log(2, Info)") && e.contains(" ms")),
+        "{debug:?}"
+    );
+    let secrets = [
+        s.access_token().unwrap().secret().to_owned(),
+        s.id_token().unwrap().secret().to_owned(),
+    ];
+    for e in &debug {
+        for secret in &secrets {
+            assert!(!e.contains(secret.as_str()), "a token reached the log: {e}");
+        }
+    }
 }
 
 #[tokio::test]

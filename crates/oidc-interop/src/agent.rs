@@ -318,11 +318,15 @@ impl Agent {
 }
 
 impl BrowserLauncher for Agent {
-    fn default_command(&self) -> String {
-        "interop-agent".to_owned()
+    fn default_command(&self) -> oidc_desktop::BrowserCommand {
+        oidc_desktop::BrowserCommand::Custom("interop-agent".to_owned())
     }
 
-    fn launch(&self, url: &str, _command: &str) -> Result<(), LaunchError> {
+    fn launch(
+        &self,
+        url: &str,
+        _command: &oidc_desktop::BrowserCommand,
+    ) -> Result<(), LaunchError> {
         if let Ok(mut l) = self.last.lock() {
             *l = None;
         }

@@ -265,7 +265,12 @@ impl Landed {
 }
 
 impl oidc_desktop::Events for Landed {
-    fn on_log(&self, _level: oidc_desktop::LogLevel, message: &str, _log_type: &str) {
+    fn on_log(
+        &self,
+        _level: oidc_desktop::LogLevel,
+        message: &str,
+        _log_type: oidc_desktop::LogType,
+    ) {
         if message.starts_with("authorization response received") {
             *self.0.lock().unwrap() = Some(Instant::now());
         }
