@@ -16,7 +16,8 @@ impl<'de> Deserialize<'de> for AnyJson {
     }
 }
 
-struct AnyVisitor;
+/// The visitor behind [`AnyJson`], for callers that already hold a map or sequence.
+pub(crate) struct AnyVisitor;
 
 impl<'de> Visitor<'de> for AnyVisitor {
     type Value = AnyJson;

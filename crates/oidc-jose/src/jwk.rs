@@ -8,6 +8,8 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::json_check::{AnyJson, AnyVisitor};
+
 use crate::{Algorithm, Error, b64, der};
 
 /// An elliptic curve.
@@ -556,7 +558,7 @@ impl<'de> Visitor<'de> for KeyListVisitor {
                         reason: NOT_AN_OBJECT,
                     }),
                 }
-            } else if seq.next_element::<AnyValue>()?.is_none() {
+            } else if seq.next_element::<AnyJson>()?.is_none() {
                 break;
             }
             entries += 1;
@@ -619,7 +621,7 @@ impl<'de: 'a, 'a> Visitor<'de> for EntryVisitor<'a> {
         self.not_object()
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Entry<'a>, A::Error> {
-        AnyValueVisitor.visit_seq(seq)?;
+        AnyVisitor.visit_seq(seq)?;
         self.not_object()
     }
 
@@ -658,7 +660,7 @@ impl<'de: 'a, 'a> Visitor<'de> for EntryVisitor<'a> {
                     continue;
                 }
                 KeyMember::Other => {
-                    map.next_value::<AnyValue>()?;
+                    map.next_value::<AnyJson>()?;
                     continue;
                 }
             };
@@ -803,11 +805,11 @@ impl<'de: 'a, 'a> Visitor<'de> for LenientStrVisitor<'a> {
         self.bad()
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LenientStr<'a>, A::Error> {
-        AnyValueVisitor.visit_seq(seq)?;
+        AnyVisitor.visit_seq(seq)?;
         self.bad()
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientStr<'a>, A::Error> {
-        AnyValueVisitor.visit_map(map)?;
+        AnyVisitor.visit_map(map)?;
         self.bad()
     }
 }
@@ -867,55 +869,8 @@ impl<'de> Visitor<'de> for LenientListVisitor {
         self.bad()
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientList, A::Error> {
-        AnyValueVisitor.visit_map(map)?;
+        AnyVisitor.visit_map(map)?;
         self.bad()
-    }
-}
-
-/// Any JSON value, checked exactly as strictly as a `serde_json::Value` parse would
-/// (numbers in range, strings valid), then dropped without allocating.
-struct AnyValue;
-
-impl<'de> Deserialize<'de> for AnyValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(AnyValueVisitor)
-    }
-}
-
-struct AnyValueVisitor;
-
-impl<'de> Visitor<'de> for AnyValueVisitor {
-    type Value = AnyValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<AnyValue, E> {
-        Ok(AnyValue)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<AnyValue, E> {
-        Ok(AnyValue)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<AnyValue, E> {
-        Ok(AnyValue)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<AnyValue, E> {
-        Ok(AnyValue)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<AnyValue, E> {
-        Ok(AnyValue)
-    }
-    fn visit_unit<E>(self) -> Result<AnyValue, E> {
-        Ok(AnyValue)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyValue, A::Error> {
-        while seq.next_element::<AnyValue>()?.is_some() {}
-        Ok(AnyValue)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
-        while map.next_entry::<AnyValue, AnyValue>()?.is_some() {}
-        Ok(AnyValue)
     }
 }
 
