@@ -7,6 +7,7 @@
 //! - `interop`: the matrix against a real provider and a real browser (`crates/oidc-interop`).
 //! - `bench`: criterion benchmarks beside the peers (`crates/oidc-bench`).
 //! - `api`: each published crate's public API against its reviewed listing in `docs/api`.
+//! - `mutants`: mutation testing of `oidc-jose`, `oidc-core` and the facade's flow, with a score.
 //! - `fuzz`: coverage-guided fuzzing of the parsers (`fuzz/`); `ci` runs each target briefly.
 //!
 //! Each step prints what it runs; the first failure stops the run with a non-zero status.
@@ -24,6 +25,7 @@ mod bench;
 mod conformance;
 mod fuzz;
 mod interop;
+mod mutants;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("api") => api::run(&args[1..]),
+        Some("mutants") => mutants::run(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("usage: cargo xtask <task> [options]");
             println!(
@@ -49,6 +52,9 @@ fn main() -> ExitCode {
             );
             println!(
                 "  api           compare each published crate's public API with docs/api (--bless)"
+            );
+            println!(
+                "  mutants       cargo-mutants on oidc-jose, oidc-core and the facade's flow (--group G)"
             );
             println!(
                 "  fuzz          libFuzzer on every parser (--target T, --time SECS, --parallel N)"
