@@ -109,6 +109,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut table = Vec::new();
     for g in groups {
         let out = root.join("target").join("mutants").join(g.name);
+        fs::create_dir_all(&out).map_err(|e| format!("mutants: {}: {e}", out.display()))?;
         let mut c = crate::cargo();
         c.current_dir(&root)
             .arg("mutants")

@@ -12,13 +12,13 @@ use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject as _;
 use url::Url;
 
+use crate::Error;
 use crate::client::{ReqwestClient, Shared};
 use crate::dns::{IpPreference, PreferenceResolver};
 use crate::tls::{
     CertPin, KeyLogFile, ServerAuthCallback, ServerAuthentication, TlsVersion, Verifier,
     parse_pem_certs, ring_provider,
 };
-use crate::Error;
 
 /// The default response size limit: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 * 1024 * 1024;
