@@ -117,6 +117,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .arg("--output")
             .arg(&out)
             .arg("--no-shuffle")
+            // Not the fuzz corpora and other ignored files (they change while fuzzers run).
+            .args(["--gitignore", "true"])
             .args(&extra);
         if g.name == "flow" {
             for f in FLOW_FILES {
