@@ -13,8 +13,9 @@
 //! Mutants that cannot change behaviour are excluded in `.cargo/mutants.toml`, each with its
 //! reason; every other survivor needs a test. `--iterate` skips mutants an earlier run
 //! already caught, so a long run can be resumed. The score printed is
-//! `caught / (caught + missed + timeout)`, unviable mutants (those that do not compile)
-//! left out; a timeout counts as not caught.
+//! `(caught + timeout) / (caught + missed + timeout)`: unviable mutants (those that do not
+//! compile) are left out, and a mutant that makes the tests hang (a loop that no longer
+//! ends) was noticed, as with other mutation tools; timeouts are listed apart all the same.
 
 use std::fs;
 use std::path::Path;
@@ -192,7 +193,7 @@ impl Score {
         }
         // Counts of mutants: far below 2^52, exact as f64.
         #[allow(clippy::cast_precision_loss, reason = "counts are small")]
-        let (c, v) = (self.caught as f64, viable as f64);
+        let (c, v) = ((self.caught + self.timeout) as f64, viable as f64);
         100.0 * c / v
     }
 }

@@ -15,11 +15,16 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_unix(&self) -> i64 {
-        match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            // A clock set before 1970: report how far before, as a negative number.
-            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-        }
+        unix_seconds(SystemTime::now())
+    }
+}
+
+/// Whole seconds from the Unix epoch to `t`; negative for a clock set before 1970.
+fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        // A clock set before 1970: report how far before, as a negative number.
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     }
 }
 
@@ -77,7 +82,27 @@ mod tests {
     }
 
     #[test]
-    fn system_clock_is_after_2020() {
-        assert!(SystemClock.now_unix() > 1_577_836_800);
+    fn system_clock_is_after_2020_and_before_2100() {
+        let now = SystemClock.now_unix();
+        assert!((1_577_836_800..4_102_444_800).contains(&now), "{now}");
+    }
+
+    #[test]
+    fn seconds_before_the_epoch_are_negative() {
+        use std::time::Duration;
+        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_secs(90)), 90);
+        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_secs(90)), -90);
+    }
+
+    #[test]
+    fn shared_and_borrowed_clocks_read_the_clock_they_hold() {
+        let fixed = std::sync::Arc::new(FixedClock::new(1_234));
+        assert_eq!(fixed.now_unix(), 1_234);
+        let borrowed: &FixedClock = &fixed;
+        assert_eq!(Clock::now_unix(&borrowed), 1_234);
+        let shared: std::sync::Arc<dyn Clock> = fixed.clone();
+        fixed.advance(6);
+        assert_eq!(Clock::now_unix(&shared), 1_240);
+        assert_eq!(Clock::now_unix(&&*shared), 1_240);
     }
 }

@@ -89,9 +89,8 @@ pub fn json(body: &str) -> String {
         }
         i = end + 1;
     }
-    if copied < body.len() {
-        out.push_str(&body[copied..]);
-    }
+    // `copied` is an index of `body` or its length (an unterminated value): never past it.
+    out.push_str(&body[copied..]);
     out
 }
 
