@@ -107,8 +107,8 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// Masks a body according to its content type (form or JSON; other bodies are masked
-/// as JSON, which only touches `"key": "value"` shapes, then as a form).
+/// Masks a body according to its content type: a form as a form, anything else as JSON
+/// (which only touches `"key": "value"` shapes).
 pub fn body(content_type: Option<&str>, body: &str) -> String {
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
     if ct.starts_with("application/x-www-form-urlencoded") {

@@ -7,8 +7,9 @@
 use std::collections::HashSet;
 
 use oidc_core::{
-    ClientId, ErrorCode, GrantType, HttpError, HttpErrorKind, IssuerUrl, RedirectUrl, ResponseMode,
-    ResponseType, ResponseTypeComponent, Scope, has_unsafe_url_chars, redact,
+    ClientId, Display, ErrorCode, GrantType, HttpError, HttpErrorKind, IssuerUrl, Prompt,
+    RedirectUrl, ResponseMode, ResponseType, ResponseTypeComponent, Scope, has_unsafe_url_chars,
+    redact,
 };
 
 #[test]
@@ -161,4 +162,36 @@ fn the_json_redactor_reads_strings_left_to_right() {
     assert_eq!(redact::json(tricky), tricky);
     let masked = redact::json(r#"{"a":"b","code":"s","c":"d"}"#);
     assert_eq!(masked, r#"{"a":"b","code":"[masked]","c":"d"}"#);
+}
+
+#[test]
+fn prompts_and_displays_read_their_wire_values() {
+    assert_eq!(
+        Prompt::parse_list(" login  select_account consent "),
+        [Prompt::Login, Prompt::SelectAccount, Prompt::Consent]
+    );
+    assert!(Prompt::parse_list("   ").is_empty());
+    for d in [Display::Page, Display::Popup, Display::Touch, Display::Wap] {
+        assert_eq!(Display::parse(d.as_str()), Some(d.clone()));
+    }
+    assert_eq!(Display::Popup.as_str(), "popup");
+    assert_eq!(Display::parse("modal"), None);
+}
+
+#[test]
+fn a_body_is_masked_by_its_content_type() {
+    let form = "grant_type=refresh_token&refresh_token=rt";
+    assert_eq!(
+        redact::body(
+            Some("Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
+            form
+        ),
+        "grant_type=refresh_token&refresh_token=[masked]"
+    );
+    let json = r#"{"refresh_token":"rt","expires_in":60}"#;
+    assert_eq!(
+        redact::body(Some("application/json"), json),
+        r#"{"refresh_token":"[masked]","expires_in":60}"#
+    );
+    assert_eq!(redact::body(None, json), redact::json(json));
 }
