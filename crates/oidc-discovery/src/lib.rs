@@ -46,7 +46,7 @@
 //! let md = provider.metadata().await?;
 //! assert_eq!(md.token_endpoint(), Some("https://op.example/token"));
 //! assert!(md.supports_pkce_s256());
-//! assert_eq!(md.supported_grant_types(), "authorization_code,implicit"); // spec default
+//! assert_eq!(md.grant_types_supported(), ["authorization_code", "implicit"]); // spec default
 //! assert_eq!(
 //!     md.get_metadata("/json/mtls_endpoint_aliases/token_endpoint").as_deref(),
 //!     Some("https://mtls.op.example/token"),

@@ -745,31 +745,6 @@ impl ProviderMetadata {
             .any(|m| m == "S256")
     }
 
-    /// The seed's `discovery_doc_details_supported_scopes`: comma-separated.
-    pub fn supported_scopes(&self) -> String {
-        self.scopes_supported().join(",")
-    }
-
-    /// The seed's `discovery_doc_details_supported_claims`.
-    pub fn supported_claims(&self) -> String {
-        self.claims_supported().join(",")
-    }
-
-    /// The seed's `discovery_doc_details_supported_displays`.
-    pub fn supported_displays(&self) -> String {
-        self.display_values_supported().join(",")
-    }
-
-    /// The seed's `discovery_doc_details_supported_grant_types` (with the default).
-    pub fn supported_grant_types(&self) -> String {
-        self.grant_types_supported().join(",")
-    }
-
-    /// The seed's `discovery_doc_details_supported_response_types` (with the default).
-    pub fn supported_response_types(&self) -> String {
-        self.response_types_supported().join(",")
-    }
-
     /// The whole document as a JSON value (parsed from the raw JSON on first use).
     pub fn json(&self) -> &Value {
         self.value.get_or_init(|| {

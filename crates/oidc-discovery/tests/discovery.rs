@@ -118,7 +118,7 @@ fn every_fixture_parses_with_its_issuer() {
 fn fixture_details_and_defaults() {
     let google =
         ProviderMetadata::load(fixture("google"), &issuer("https://accounts.google.com")).unwrap();
-    assert_eq!(google.supported_scopes(), "openid,email,profile");
+    assert_eq!(google.scopes_supported(), ["openid", "email", "profile"]);
     assert!(google.supports_pkce_s256());
     assert_eq!(
         google.device_authorization_endpoint(),
@@ -133,8 +133,8 @@ fn fixture_details_and_defaults() {
     let apple =
         ProviderMetadata::load(fixture("apple"), &issuer("https://appleid.apple.com")).unwrap();
     assert_eq!(
-        apple.supported_grant_types(),
-        "authorization_code,implicit",
+        apple.grant_types_supported(),
+        ["authorization_code", "implicit"],
         "spec default"
     );
     assert_eq!(apple.claim_types_supported(), ["normal"]);
@@ -198,8 +198,9 @@ fn fixture_details_and_defaults() {
     let gitlab = ProviderMetadata::load(fixture("gitlab"), &issuer("https://gitlab.com")).unwrap();
     assert!(
         gitlab
-            .supported_claims()
-            .contains("https://gitlab.org/claims/groups/owner")
+            .claims_supported()
+            .iter()
+            .any(|c| c == "https://gitlab.org/claims/groups/owner")
     );
 }
 
@@ -841,5 +842,33 @@ async fn bad_servers_give_precise_errors_over_http() {
     assert_eq!(
         (err.kind(), err.code().as_u16()),
         ("html_instead_of_json", 921)
+    );
+}
+
+#[test]
+fn advertised_lists_and_their_defaults() {
+    let doc = r#"{"issuer":"https://op.example","authorization_endpoint":"https://op.example/a",
+        "jwks_uri":"https://op.example/k","subject_types_supported":["public"],
+        "id_token_signing_alg_values_supported":["RS256"],
+        "display_values_supported":["page","popup"],
+        "service_documentation":"https://op.example/docs"}"#;
+    let md = ProviderMetadata::load(doc.to_owned(), &issuer("https://op.example")).unwrap();
+    assert_eq!(md.display_values_supported(), ["page", "popup"]);
+    assert_eq!(md.service_documentation(), Some("https://op.example/docs"));
+    assert_eq!(md.registration_endpoint(), None);
+    // Absent: OpenID Connect Discovery's defaults.
+    assert_eq!(md.response_types_supported(), ["code", "id_token", "id_token token"]);
+    let google =
+        ProviderMetadata::load(fixture("google"), &issuer("https://accounts.google.com")).unwrap();
+    assert_eq!(google.response_types_supported().len(), 8);
+    assert!(google.display_values_supported().is_empty());
+    let okta = ProviderMetadata::load(
+        fixture("okta"),
+        &issuer("https://dev-123456.okta.com/oauth2/default"),
+    )
+    .unwrap();
+    assert_eq!(
+        okta.registration_endpoint(),
+        Some("https://dev-123456.okta.com/oauth2/v1/clients")
     );
 }

@@ -121,7 +121,7 @@ async fn live_discovery_against_oidc_provider() {
     assert!(md.authorization_response_iss_parameter_supported());
     assert!(md.supports_pkce_s256());
     assert!(md.claims_parameter_supported());
-    assert!(md.supported_scopes().contains("offline_access"));
+    assert!(md.scopes_supported().iter().any(|s| s == "offline_access"));
     let keys = provider.keys().await.unwrap();
     assert!(
         keys.set().len() >= 3,
