@@ -669,7 +669,7 @@ pub(crate) fn cases() -> Vec<Case> {
             .check(userinfo_present),
         Case::new("client-secret-basic", "", "client_secret_basic works", code)
             .client(Confidential(ClientAuth::ClientSecretBasic, Algorithm::RS256))
-            .tweak(|c| c.client_auth = oidc_desktop::ClientAuthChoice::Basic)
+            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::ClientSecretBasic))
             .check(|run| {
                 token_request_has(run, "an Authorization: Basic header", |r| {
                     r.header("authorization").is_some_and(|h| h.starts_with("Basic "))
@@ -677,7 +677,7 @@ pub(crate) fn cases() -> Vec<Case> {
             }),
         Case::new("client-secret-post", "", "client_secret_post works", code)
             .client(Confidential(ClientAuth::ClientSecretPost, Algorithm::RS256))
-            .tweak(|c| c.client_auth = oidc_desktop::ClientAuthChoice::Post)
+            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::ClientSecretPost))
             .check(|run| {
                 token_request_has(run, "client_secret in the form", |r| {
                     r.form.iter().any(|(n, _)| n == "client_secret")
@@ -686,7 +686,7 @@ pub(crate) fn cases() -> Vec<Case> {
             }),
         Case::new("client-secret-jwt", "", "client_secret_jwt works", code)
             .client(Confidential(ClientAuth::ClientSecretJwt, Algorithm::RS256))
-            .tweak(|c| c.client_auth = oidc_desktop::ClientAuthChoice::SecretJwt)
+            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::ClientSecretJwt))
             .check(|run| {
                 token_request_has(run, "an HS256 client_assertion", |r| {
                     assertion_alg(r).as_deref() == Some("HS256")
@@ -694,7 +694,7 @@ pub(crate) fn cases() -> Vec<Case> {
             }),
         Case::new("private-key-jwt", "", "private_key_jwt works", code)
             .client(PrivateKeyJwt)
-            .tweak(|c| c.client_auth = oidc_desktop::ClientAuthChoice::PrivateKeyJwt)
+            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::PrivateKeyJwt))
             .check(|run| {
                 token_request_has(run, "an ES256 client_assertion", |r| {
                     assertion_alg(r).as_deref() == Some("ES256")

@@ -17,7 +17,7 @@ use oidc_desktop::reqwest_transport::{
 };
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
-    Acquisition, BrowserFailure, ClientAuthChoice, Interactive, OidcDesktop, OidcDesktopBuilder,
+    Acquisition, BrowserFailure, ClientAuthMethod, Interactive, OidcDesktop, OidcDesktopBuilder,
     PastedAddresses, Session, TokenKind,
 };
 use serde_json::{Value, json};
@@ -372,14 +372,13 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
         }
         None => None,
     };
-    let auth = match p.client_auth {
-        None => ClientAuthChoice::Auto,
-        Some(ClientAuthArg::None) => ClientAuthChoice::None,
-        Some(ClientAuthArg::Basic) => ClientAuthChoice::Basic,
-        Some(ClientAuthArg::Post) => ClientAuthChoice::Post,
-        Some(ClientAuthArg::Jwt) => ClientAuthChoice::SecretJwt,
-        Some(ClientAuthArg::PrivateKeyJwt) => ClientAuthChoice::PrivateKeyJwt,
-    };
+    let auth = p.client_auth.map(|a| match a {
+        ClientAuthArg::None => ClientAuthMethod::None,
+        ClientAuthArg::Basic => ClientAuthMethod::ClientSecretBasic,
+        ClientAuthArg::Post => ClientAuthMethod::ClientSecretPost,
+        ClientAuthArg::Jwt => ClientAuthMethod::ClientSecretJwt,
+        ClientAuthArg::PrivateKeyJwt => ClientAuthMethod::PrivateKeyJwt,
+    });
     let timeout = Duration::from_secs(p.timeout);
     let fetch_userinfo = p.userinfo;
     let leeway = p.leeway;

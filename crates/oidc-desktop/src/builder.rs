@@ -417,25 +417,26 @@ fn loopback_config(c: &Config) -> Result<LoopbackConfig, Error> {
 /// provider would refuse (or what would leak tokens) is a configuration error at `build()`,
 /// not a failed sign-in.
 fn check_settings(c: &Config) -> Result<(), Error> {
-    use crate::config::{ClientAuthChoice, DpopMode};
+    use crate::config::DpopMode;
+    use oidc_token::ClientAuthMethod;
     let secret = c.client_secret.is_some();
     match c.client_auth {
-        ClientAuthChoice::Basic if !secret => {
+        Some(ClientAuthMethod::ClientSecretBasic) if !secret => {
             return Err(Error::Config(
                 "client_secret_basic needs a client secret (set client_secret, or choose another client authentication)",
             ));
         }
-        ClientAuthChoice::Post if !secret => {
+        Some(ClientAuthMethod::ClientSecretPost) if !secret => {
             return Err(Error::Config(
                 "client_secret_post needs a client secret (set client_secret, or choose another client authentication)",
             ));
         }
-        ClientAuthChoice::SecretJwt if !secret => {
+        Some(ClientAuthMethod::ClientSecretJwt) if !secret => {
             return Err(Error::Config(
                 "client_secret_jwt needs a client secret (set client_secret, or choose another client authentication)",
             ));
         }
-        ClientAuthChoice::PrivateKeyJwt if c.private_key.is_none() => {
+        Some(ClientAuthMethod::PrivateKeyJwt) if c.private_key.is_none() => {
             return Err(Error::Config(
                 "private_key_jwt needs a private key (set private_key)",
             ));

@@ -11,13 +11,13 @@ use oidc_core::{ClientId, Clock, HttpClient, IssuerUrl};
 use oidc_discovery::{Provider, ProviderMetadata, SignerKeys};
 use oidc_jose::Algorithm;
 use oidc_loopback::{LoopbackConfig, LoopbackServer};
-use oidc_token::{ClientAuth, ResponseOptions, TokenClient};
+use oidc_token::{ClientAuth, ClientAuthMethod, ResponseOptions, TokenClient};
 use tokio::sync::watch;
 use url::Url;
 
 use crate::Error;
 use crate::browser::BrowserLauncher;
-use crate::config::{ClientAuthChoice, Config};
+use crate::config::Config;
 use crate::events::{Events, LogLevel, LogType};
 
 pub(crate) struct Inner {
@@ -151,25 +151,26 @@ impl OidcDesktop {
             ))
         };
         let auth = match c.client_auth {
-            ClientAuthChoice::Auto => match (&secret, &c.private_key) {
+            None => match (&secret, &c.private_key) {
                 (_, Some(k)) if supported.iter().any(|m| m == "private_key_jwt") => {
                     ClientAuth::PrivateKeyJwt(k.clone())
                 }
                 (Some(s), _) => ClientAuth::secret_for(s.clone(), &supported),
                 (None, _) => ClientAuth::None,
             },
-            ClientAuthChoice::None => ClientAuth::None,
-            ClientAuthChoice::Basic => ClientAuth::SecretBasic(need_secret()?),
-            ClientAuthChoice::Post => ClientAuth::SecretPost(need_secret()?),
-            ClientAuthChoice::SecretJwt => ClientAuth::SecretJwt {
+            Some(ClientAuthMethod::ClientSecretBasic) => ClientAuth::SecretBasic(need_secret()?),
+            Some(ClientAuthMethod::ClientSecretPost) => ClientAuth::SecretPost(need_secret()?),
+            Some(ClientAuthMethod::ClientSecretJwt) => ClientAuth::SecretJwt {
                 secret: need_secret()?,
                 alg: Algorithm::HS256,
             },
-            ClientAuthChoice::PrivateKeyJwt => ClientAuth::PrivateKeyJwt(
+            Some(ClientAuthMethod::PrivateKeyJwt) => ClientAuth::PrivateKeyJwt(
                 c.private_key
                     .clone()
                     .ok_or(Error::Config("private_key_jwt needs a private key"))?,
             ),
+            // `none`, and any method added later that this client cannot perform.
+            Some(_) => ClientAuth::None,
         };
         let options =
             ResponseOptions::default().accept_string_expires_in(c.accept_string_expires_in);

@@ -5,28 +5,8 @@ use std::time::Duration;
 
 use oidc_core::{ClientSecret, GrantType, Prompt, ResponseMode, ResponseType, Scope};
 use oidc_jose::{ExpectedIssuer, SigningKey, SkipChecks};
-use oidc_token::UserInfoStyle;
+use oidc_token::{ClientAuthMethod, UserInfoStyle};
 use url::Url;
-
-/// How the client authenticates at the token endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ClientAuthChoice {
-    /// Chosen from the provider's `token_endpoint_auth_methods_supported`: `none` without a
-    /// secret, `client_secret_basic` (or `_post` when only that is supported) with one.
-    #[default]
-    Auto,
-    /// A public client: `client_id` only.
-    None,
-    /// `client_secret_basic`.
-    Basic,
-    /// `client_secret_post`.
-    Post,
-    /// `client_secret_jwt` (HS256).
-    SecretJwt,
-    /// `private_key_jwt` with the configured signing key.
-    PrivateKeyJwt,
-}
 
 /// When to use Pushed Authorization Requests (RFC 9126).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,8 +73,11 @@ pub struct Config {
     pub client_id: String,
     /// The seed's `client_secret`.
     pub client_secret: Option<ClientSecret>,
-    /// Client authentication method.
-    pub client_auth: ClientAuthChoice,
+    /// How the client authenticates at the token endpoint. `None` (the default) chooses from
+    /// the provider's `token_endpoint_auth_methods_supported`: `private_key_jwt` with a key
+    /// the provider accepts it for, else `client_secret_basic` (or `_post` when only that is
+    /// supported) with a secret, else `none`. `client_secret_jwt` signs with HS256.
+    pub client_auth: Option<ClientAuthMethod>,
     /// The key for `private_key_jwt`.
     pub private_key: Option<Arc<SigningKey>>,
     /// The seed's `authorization_scope` (`openid` is always included).
@@ -237,7 +220,7 @@ impl Config {
         Self {
             client_id,
             client_secret: None,
-            client_auth: ClientAuthChoice::Auto,
+            client_auth: None,
             private_key: None,
             scope: Scope::new("openid"),
             grant_type: GrantType::AuthorizationCode,

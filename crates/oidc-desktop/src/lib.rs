@@ -82,13 +82,14 @@ pub use browser::{
 };
 pub use builder::OidcDesktopBuilder;
 pub use client::OidcDesktop;
-pub use config::{BrowserFailure, ClientAuthChoice, Config, DpopKeyScope, DpopMode, ParMode};
+pub use config::{BrowserFailure, Config, DpopKeyScope, DpopMode, ParMode};
 pub use dpop::{DpopHeaders, dpop_nonce_challenge};
 pub use error::{Error, MismatchedClaim};
 pub use events::{
     DeviceCodePrompt, Events, LaunchBrowser, LogLevel, LogType, NoEvents, RecordingEvents,
 };
 pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore};
+pub use oidc_token::ClientAuthMethod;
 pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;
 pub use session::Session;

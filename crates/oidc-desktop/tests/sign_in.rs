@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use oidc_core::{Prompt, ResponseMode, ResponseType};
 use oidc_desktop::testing::HttpAgent;
-use oidc_desktop::{ClientAuthChoice, DpopMode, OidcDesktop, OidcDesktopBuilder};
+use oidc_desktop::{ClientAuthMethod, DpopMode, OidcDesktop, OidcDesktopBuilder};
 use oidc_testop::{Endpoint, OpConfig, RecordedRequest, TestOp};
 
 fn client(op: &TestOp, agent: &HttpAgent) -> OidcDesktopBuilder {
@@ -145,22 +145,22 @@ fn inconsistent_settings_fail_at_build() {
     };
 
     for (choice, name) in [
-        (ClientAuthChoice::Basic, "client_secret_basic"),
-        (ClientAuthChoice::Post, "client_secret_post"),
-        (ClientAuthChoice::SecretJwt, "client_secret_jwt"),
+        (ClientAuthMethod::ClientSecretBasic, "client_secret_basic"),
+        (ClientAuthMethod::ClientSecretPost, "client_secret_post"),
+        (ClientAuthMethod::ClientSecretJwt, "client_secret_jwt"),
     ] {
-        let msg = config_error(base().configure(|c| c.client_auth = choice), name);
+        let msg = config_error(base().configure(|c| c.client_auth = Some(choice)), name);
         assert!(msg.contains(name) && msg.contains("client secret"), "{msg}");
         // With a secret the same choice builds.
         base()
             .client_secret("s3cret-s3cret-s3cret-s3cret-s3cret")
-            .configure(|c| c.client_auth = choice)
+            .configure(|c| c.client_auth = Some(choice))
             .build()
             .unwrap();
     }
 
     let msg = config_error(
-        base().configure(|c| c.client_auth = ClientAuthChoice::PrivateKeyJwt),
+        base().configure(|c| c.client_auth = Some(ClientAuthMethod::PrivateKeyJwt)),
         "private_key_jwt",
     );
     assert!(msg.contains("private key"), "{msg}");

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use oidc_desktop::core::{GrantType, Prompt, RefreshToken, ResponseMode, ResponseType};
 use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
-    ClientAuthChoice, DeviceCodePrompt, Error, Events, OidcDesktop, OidcDesktopBuilder, ParMode,
+    ClientAuthMethod, DeviceCodePrompt, Error, Events, OidcDesktop, OidcDesktopBuilder, ParMode,
     RecordingEvents, Session,
 };
 
@@ -88,14 +88,14 @@ async fn code_flow(
     env: &Env,
     client_id: &str,
     alg: &str,
-    auth: Option<ClientAuthChoice>,
+    auth: Option<ClientAuthMethod>,
 ) -> Result<(Session, String), String> {
     let a = agent(env, Mode::Approve)?;
     let mut b = builder(env, client_id)
         .browser(Arc::new(a.clone()))
         .configure(|c| c.fetch_userinfo = true);
     if let Some(auth) = auth {
-        b = b.client_secret(SECRET).configure(|c| c.client_auth = auth);
+        b = b.client_secret(SECRET).configure(|c| c.client_auth = Some(auth));
     }
     let client = b.build().map_err(|e| fail(&e))?;
     let s = client.authenticate().await.map_err(|e| fail(&e))?;
@@ -351,7 +351,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 env,
                 "desktop-secret",
                 "RS256",
-                Some(ClientAuthChoice::Basic),
+                Some(ClientAuthMethod::ClientSecretBasic),
             )
             .await
             .map(|(_, d)| format!("desktop-secret with HTTP Basic; {d}"))
@@ -363,9 +363,14 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
         "facade",
         "confidential client, client_secret_post",
         async {
-            code_flow(env, "desktop-secret", "RS256", Some(ClientAuthChoice::Post))
-                .await
-                .map(|(_, d)| format!("desktop-secret with the secret in the body; {d}"))
+            code_flow(
+                env,
+                "desktop-secret",
+                "RS256",
+                Some(ClientAuthMethod::ClientSecretPost),
+            )
+            .await
+            .map(|(_, d)| format!("desktop-secret with the secret in the body; {d}"))
         },
     )
     .await;
@@ -377,7 +382,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let a = agent(env, Mode::Approve)?;
             let client = builder(env, "desktop-secret")
                 .client_secret("wrong")
-                .configure(|c| c.client_auth = ClientAuthChoice::Basic)
+                .configure(|c| c.client_auth = Some(ClientAuthMethod::ClientSecretBasic))
                 .browser(Arc::new(a))
                 .build()
                 .map_err(|e| fail(&e))?;
