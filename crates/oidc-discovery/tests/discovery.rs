@@ -857,7 +857,10 @@ fn advertised_lists_and_their_defaults() {
     assert_eq!(md.service_documentation(), Some("https://op.example/docs"));
     assert_eq!(md.registration_endpoint(), None);
     // Absent: OpenID Connect Discovery's defaults.
-    assert_eq!(md.response_types_supported(), ["code", "id_token", "id_token token"]);
+    assert_eq!(
+        md.response_types_supported(),
+        ["code", "id_token", "id_token token"]
+    );
     let google =
         ProviderMetadata::load(fixture("google"), &issuer("https://accounts.google.com")).unwrap();
     assert_eq!(google.response_types_supported().len(), 8);

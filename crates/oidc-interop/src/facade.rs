@@ -95,7 +95,9 @@ async fn code_flow(
         .browser(Arc::new(a.clone()))
         .configure(|c| c.fetch_userinfo = true);
     if let Some(auth) = auth {
-        b = b.client_secret(SECRET).configure(|c| c.client_auth = Some(auth));
+        b = b
+            .client_secret(SECRET)
+            .configure(|c| c.client_auth = Some(auth));
     }
     let client = b.build().map_err(|e| fail(&e))?;
     let s = client.authenticate().await.map_err(|e| fail(&e))?;
