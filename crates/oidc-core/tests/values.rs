@@ -7,9 +7,9 @@
 use std::collections::HashSet;
 
 use oidc_core::{
-    ClientId, Display, ErrorCode, GrantType, HttpError, HttpErrorKind, IssuerUrl, Prompt,
-    RedirectUrl, ResponseMode, ResponseType, ResponseTypeComponent, Scope, has_unsafe_url_chars,
-    redact,
+    AuthorizationRequest, ClientId, Display, ErrorCode, GrantType, HttpError, HttpErrorKind,
+    IssuerUrl, Prompt, ProviderError, RedirectUrl, ResponseMode, ResponseType,
+    ResponseTypeComponent, Scope, has_unsafe_url_chars, redact,
 };
 
 #[test]
@@ -194,4 +194,44 @@ fn a_body_is_masked_by_its_content_type() {
         r#"{"refresh_token":"[masked]","expires_in":60}"#
     );
     assert_eq!(redact::body(None, json), redact::json(json));
+}
+
+#[test]
+fn prompt_none_is_allowed_alone_only() {
+    let req = || {
+        AuthorizationRequest::new(
+            "https://op.example/authorize".parse().unwrap(),
+            ClientId::new("app"),
+            RedirectUrl::new("http://127.0.0.1:8000/callback").unwrap(),
+        )
+    };
+    let pairs = req().prompt([Prompt::None]).to_pairs().unwrap();
+    assert!(pairs.contains(&("prompt".to_owned(), "none".to_owned())));
+    assert!(
+        req()
+            .prompt([Prompt::None, Prompt::Login])
+            .to_pairs()
+            .is_err()
+    );
+    assert!(
+        req()
+            .prompt([Prompt::Login, Prompt::Consent])
+            .to_pairs()
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_provider_error_reads_as_a_sentence() {
+    let e = ProviderError {
+        error: "access_denied".to_owned(),
+        error_description: Some("the user said no".to_owned()),
+        error_uri: Some("https://op.example/e".to_owned()),
+        state: None,
+        iss: None,
+    };
+    assert_eq!(
+        e.to_string(),
+        "the provider refused the authorization: access_denied (the user said no); see https://op.example/e"
+    );
 }
