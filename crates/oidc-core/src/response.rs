@@ -124,11 +124,10 @@ pub struct AuthorizationResponse {
 
 impl std::fmt::Debug for AuthorizationResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const SECRET: &[&str] = &["code", "id_token", "access_token", "state", "refresh_token"];
         let mut m = f.debug_map();
         for (k, v) in &self.params {
-            if SECRET.contains(&k.as_str()) {
-                m.entry(k, &"[redacted]");
+            if crate::redact::SENSITIVE_FIELDS.contains(&k.as_str()) {
+                m.entry(k, &crate::redact::MASK);
             } else {
                 m.entry(k, v);
             }

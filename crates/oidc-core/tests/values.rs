@@ -7,9 +7,9 @@
 use std::collections::HashSet;
 
 use oidc_core::{
-    AuthorizationRequest, ClientId, Display, ErrorCode, GrantType, HttpError, HttpErrorKind,
-    IssuerUrl, Prompt, ProviderError, RedirectUrl, ResponseMode, ResponseType,
-    ResponseTypeComponent, Scope, has_unsafe_url_chars, redact,
+    AuthorizationRequest, AuthorizationResponse, ClientId, Display, ErrorCode, GrantType,
+    HttpError, HttpErrorKind, IssuerUrl, Prompt, ProviderError, RedirectUrl, ResponseMode,
+    ResponseType, ResponseTypeComponent, Scope, has_unsafe_url_chars, redact,
 };
 
 #[test]
@@ -233,5 +233,20 @@ fn a_provider_error_reads_as_a_sentence() {
     assert_eq!(
         e.to_string(),
         "the provider refused the authorization: access_denied (the user said no); see https://op.example/e"
+    );
+}
+
+#[test]
+fn an_authorization_response_prints_without_its_secrets() {
+    let r =
+        AuthorizationResponse::from_query("code=c0de&state=st4te&session_state=ss&x=y").unwrap();
+    let shown = format!("{r:?}");
+    assert!(
+        !shown.contains("c0de") && !shown.contains("st4te"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(r#""x": "y""#) && shown.contains("session_state"),
+        "{shown}"
     );
 }
