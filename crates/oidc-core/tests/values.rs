@@ -249,4 +249,8 @@ fn an_authorization_response_prints_without_its_secrets() {
         shown.contains(r#""x": "y""#) && shown.contains("session_state"),
         "{shown}"
     );
+    // In received order; empty values are absent (RFC 6749 §3.1).
+    let r = AuthorizationResponse::from_query("b=2&a=1&empty=").unwrap();
+    let names: Vec<&str> = r.params().iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["b", "a"]);
 }
