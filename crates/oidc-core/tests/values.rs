@@ -98,6 +98,8 @@ fn localhost_issuers_only_when_allowed() {
     );
     let i = IssuerUrl::new_allowing_http_localhost("http://localhost:8080").unwrap();
     assert!(i.is_local_http());
+    let e = IssuerUrl::new("http://op.example").unwrap_err().to_string();
+    assert!(e.contains("must use https"), "{e}");
     // Allowing localhost does not allow other http hosts.
     assert!(IssuerUrl::new_allowing_http_localhost("http://op.example").is_err());
     assert!(
