@@ -565,6 +565,12 @@ fn check_typ(typ: Option<&str>) -> Result<(), Error> {
     // `application/` prefix does not change the suffix; no allocation on the hot path.
     let media = t.split_once(';').map_or(t, |(m, _)| m).trim_ascii();
     let b = media.as_bytes();
+    // A type that is no media type at all (controls such as a vertical tab, which
+    // `trim_ascii` keeps, or non-ASCII) cannot be read as `JWT`: refused rather than guessed
+    // at, so `at+jwt\x0b` is no way around the rule below.
+    if !b.iter().all(u8::is_ascii_graphic) {
+        return Err(Error::WrongTokenType(t.to_owned()));
+    }
     if b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b"+jwt") {
         return Err(Error::WrongTokenType(t.to_owned()));
     }

@@ -361,6 +361,12 @@ fn explicitly_typed_other_tokens_are_not_id_tokens() {
         "application/dpop+jwt",
         "DPoP+JWT",
         "secevent+jwt",
+        // Found by the id_token fuzz target: `trim_ascii` keeps a vertical tab, so the
+        // suffix rule did not see `+jwt`; a type with controls or non-ASCII is no media type.
+        "at+jwt\u{b}",
+        "at+jwt\u{b}\u{c}",
+        "JWT\u{2003}",
+        "J\u{0}WT",
     ] {
         let token = k.rsa.sign_compact(Some(typ), payload.as_bytes()).unwrap();
         let e = err(&token, &k);
@@ -371,7 +377,13 @@ fn explicitly_typed_other_tokens_are_not_id_tokens() {
         let e = check(&unchecked, &flip_sig(&token), &k.jwks, &ctx()).unwrap_err();
         assert_code(&e, 901, "wrong_token_type");
     }
-    for typ in [Some("JWT"), Some("jwt"), Some("application/jwt"), None] {
+    for typ in [
+        Some("JWT"),
+        Some("jwt"),
+        Some("application/jwt"),
+        Some(" JWT\t"),
+        None,
+    ] {
         let token = k.rsa.sign_compact(typ, payload.as_bytes()).unwrap();
         ok(&token, &k);
     }
