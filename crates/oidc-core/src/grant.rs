@@ -2,7 +2,8 @@
 
 use crate::Error;
 
-/// The flow used to authenticate (the seed's `grant_type`: 0, 1, 2).
+/// The flow used to authenticate. The numbers 0, 1 and 2 are the numeric values of the
+/// OIDCDesktop component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum GrantType {
@@ -16,7 +17,7 @@ pub enum GrantType {
 }
 
 impl GrantType {
-    /// The grant type of the manual's numeric value.
+    /// The grant type of a numeric value of the OIDCDesktop component (0, 1 or 2).
     pub fn from_seed_value(value: i32) -> Option<Self> {
         match value {
             0 => Some(Self::AuthorizationCode),

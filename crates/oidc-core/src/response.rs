@@ -10,8 +10,7 @@ use crate::{
 /// At most this many parameters are read from one response; more is hostile.
 pub(crate) const MAX_PARAMS: usize = 64;
 
-/// An error response from the authorization endpoint (RFC 6749 §4.1.2.1; the seed's
-/// `authz_response_code`, `authz_response_desc`, `AuthErrorURI`).
+/// An error response from the authorization endpoint (RFC 6749 §4.1.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderError {
     /// `error`, e.g. `access_denied`, `login_required`, `interaction_required`.

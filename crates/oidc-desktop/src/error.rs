@@ -1,5 +1,5 @@
-//! The facade's one error type: the layer's error as `source()`, the seed's `code()`, a
-//! stable `kind()`, and a message that says what to do next.
+//! The facade's one error type: the layer's error as `source()`, a numeric error code
+//! (`code()`), a stable `kind()`, and a message that says what to do next.
 
 use oidc_core::ErrorCode;
 

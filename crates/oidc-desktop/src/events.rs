@@ -1,4 +1,4 @@
-//! Events: what the application hears while a sign-in runs (the seed's `on_*` events).
+//! Events: what the application hears while a sign-in runs (the `on_*` callbacks).
 
 use std::sync::Mutex;
 
@@ -110,7 +110,8 @@ pub trait Events: Send + Sync {
         true
     }
 
-    /// An error is about to be returned (`on_error`): the seed's code and the message.
+    /// An error is about to be returned (`on_error`): its numeric error code and the
+    /// message.
     fn on_error(&self, code: u16, description: &str) {
         let _ = (code, description);
     }

@@ -1,8 +1,8 @@
 //! OpenID Provider metadata and signing keys for `oidc-desktop`.
 //!
 //! - [`ProviderMetadata`]: every member of OpenID Connect Discovery 1.0 §3 and RFC 8414
-//!   (plus logout, device flow, PAR, RFC 9207, DPoP), the raw JSON kept verbatim, the
-//!   seed's comma-separated views and the spec defaults; any member, nested ones too, by
+//!   (plus logout, device flow, PAR, RFC 9207, DPoP), the raw JSON kept verbatim, lists
+//!   as `Vec<String>` with the spec defaults when absent; any member, nested ones too, by
 //!   [`get_metadata`](ProviderMetadata::get_metadata) (`"name"` or `"/json/a/b"`).
 //! - Sans-IO: [`discovery_request`] / [`parse_discovery_response`] (the issuer must equal
 //!   the expected issuer exactly, Discovery §4.3, or the document is refused with code

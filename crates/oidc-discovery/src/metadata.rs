@@ -614,8 +614,7 @@ impl ProviderMetadata {
         dpop_signing_alg_values_supported;
     }
 
-    /// `response_types_supported`; when absent, the seed's default `code`, `id_token`,
-    /// `id_token token`.
+    /// `response_types_supported`; when absent, `code`, `id_token` and `id_token token`.
     pub fn response_types_supported(&self) -> Vec<String> {
         list_or_default(
             self.list(
@@ -755,7 +754,7 @@ impl ProviderMetadata {
     }
 
     /// Any member as text, by name (`"authorization_endpoint"`), JSON pointer
-    /// (`"/mtls_endpoint_aliases/token_endpoint"`) or the seed's `/json/...` path
+    /// (`"/mtls_endpoint_aliases/token_endpoint"`) or JSON pointer prefixed with `/json`
     /// (`"/json/mtls_endpoint_aliases/token_endpoint"`). Strings come unquoted, other
     /// values as compact JSON; `None` when absent.
     pub fn get_metadata(&self, name_or_path: &str) -> Option<String> {

@@ -160,8 +160,7 @@ impl ProviderBuilder {
         self
     }
 
-    /// Fetch keys from this URL instead of the metadata's `jwks_uri` (the seed's
-    /// `ServerSignerCertURL`).
+    /// Fetch keys from this URL instead of the metadata's `jwks_uri`.
     pub fn jwks_uri_override(mut self, url: url::Url) -> Self {
         self.jwks_uri_override = Some(url);
         self

@@ -126,8 +126,8 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// The standard claims about the user (OpenID Connect Core §5.1): the seed's
-/// `user_details_*` fields. Filled from the ID token or the UserInfo response.
+/// The standard claims about the user (OpenID Connect Core §5.1), filled from the ID
+/// token or the UserInfo response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StandardClaims {
@@ -279,9 +279,9 @@ struct Registered {
 
 /// The claims of an ID token.
 ///
-/// The registered claims are typed fields; the standard user
-/// claims come from [`IdTokenClaims::user`]; anything else from [`IdTokenClaims::claim`]
-/// by name or by JSON pointer in the seed's `/json/...` form.
+/// The registered claims are typed fields; the standard user claims come from
+/// [`IdTokenClaims::user`]; anything else from [`IdTokenClaims::claim`] by name or by
+/// JSON pointer, bare or prefixed with `/json`.
 #[derive(Clone, Serialize)]
 #[serde(into = "Value")]
 pub struct IdTokenClaims {
@@ -406,8 +406,9 @@ impl IdTokenClaims {
         })
     }
 
-    /// A claim by name (`"email"`), by JSON pointer (`"/address/country"`), or by the seed's
-    /// `/json/...` path (`"/json/address/country"`).
+    /// A claim by name (`"email"`), by JSON pointer (`"/address/country"`), or by JSON
+    /// pointer prefixed with `/json` (`"/json/address/country"`; `"/json"` alone is the
+    /// whole claims object).
     pub fn claim(&self, name_or_path: &str) -> Option<&Value> {
         lookup(self.json(), name_or_path)
     }
@@ -453,7 +454,8 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
-/// Looks a member up by name, JSON pointer, or the seed's `/json/...` path.
+/// Looks a member up by name, by JSON pointer, or by JSON pointer prefixed with `/json`
+/// (`"/json"` alone is the whole value).
 pub fn lookup<'v>(root: &'v Value, name_or_path: &str) -> Option<&'v Value> {
     if let Some(rest) = name_or_path.strip_prefix("/json") {
         if rest.is_empty() {

@@ -37,7 +37,7 @@
 //! assert_eq!(token.claims.user().email.as_deref(), Some("jane@example.com"));
 //! assert_eq!(token.claims.claim("/json/sub").unwrap(), "248289761001");
 //!
-//! // A different nonce is refused with the seed's code 903.
+//! // A different nonce is refused with error code 903.
 //! let ctx = ValidationContext { nonce: Some("another"), ..Default::default() };
 //! let err = validator.validate(&id_token, &jwks, &ctx, &FixedClock::new(1_800_000_001)).unwrap_err();
 //! assert_eq!((err.code().as_u16(), err.kind()), (903, "nonce_mismatch"));

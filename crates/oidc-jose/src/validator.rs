@@ -12,7 +12,7 @@ pub const DEFAULT_LEEWAY_SECS: i64 = 60;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExpectedIssuer {
-    /// Exact string equality (the default; the seed's `ExpectedIssuer` overrides the value).
+    /// Exact string equality (the default, against the issuer given to `new`).
     Exact(String),
     /// Microsoft Entra multi-tenant endpoints publish an issuer template such as
     /// `https://login.microsoftonline.com/{tenantid}/v2.0`; the token's `tid` claim is
@@ -20,8 +20,8 @@ pub enum ExpectedIssuer {
     MicrosoftTenantTemplate(String),
 }
 
-/// Checks that can be skipped, as the seed's `IdTokenVerificationFlags` allow
-/// (0x01 iss, 0x02 aud, 0x04 exp, 0x08 signature, 0x10 iat, 0x20 nbf, 0x40 nonce).
+/// Checks that can be skipped, each with a bit flag (0x01 iss, 0x02 aud, 0x04 exp,
+/// 0x08 signature, 0x10 iat, 0x20 nbf, 0x40 nonce).
 ///
 /// All are `false` (checked) by default. Skipping a check skips both the presence and the
 /// value test of that claim; `sub` is always required.
@@ -48,7 +48,8 @@ pub struct SkipChecks {
 }
 
 impl SkipChecks {
-    /// From the seed's bit flags; unknown bits are ignored.
+    /// From the bit flags listed above, the numeric values of the OIDCDesktop component;
+    /// unknown bits are ignored.
     pub fn from_seed_flags(flags: u32) -> Self {
         Self {
             issuer: flags & 0x01 != 0,
@@ -61,7 +62,7 @@ impl SkipChecks {
         }
     }
 
-    /// Back to the seed's bit flags.
+    /// Back to the bit flags.
     pub fn to_seed_flags(self) -> u32 {
         u32::from(self.issuer)
             | u32::from(self.audience) << 1
@@ -221,7 +222,8 @@ impl IdTokenValidator {
         }
     }
 
-    /// The issuer check (the seed's `ExpectedIssuer`, or the Microsoft template quirk).
+    /// The issuer check: an exact issuer other than the one given to `new`, or the
+    /// Microsoft tenant template quirk.
     #[must_use]
     pub fn expected_issuer(mut self, issuer: ExpectedIssuer) -> Self {
         self.issuer = issuer;

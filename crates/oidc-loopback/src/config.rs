@@ -134,8 +134,7 @@ impl LoopbackConfig {
     }
 
     /// How long [`LoopbackServer::wait`](crate::LoopbackServer::wait) waits for an
-    /// acceptable response (the seed's `timeout`, default 60 s). `Duration::ZERO` means no
-    /// timeout, as in the seed.
+    /// acceptable response (default 60 s). `Duration::ZERO` means no timeout.
     ///
     /// Without a timeout a sign-in the user abandons (closed the browser tab, walked away)
     /// keeps the port open and the call pending until the application cancels it through a
@@ -148,8 +147,8 @@ impl LoopbackConfig {
     }
 
     /// Keeps listening after a response was delivered, for several sign-ins, until
-    /// [`LoopbackServer::shutdown`](crate::LoopbackServer::shutdown) or drop (the seed's
-    /// `ReUseWebServer` and `stop_web_server`). Default: stop after the first response.
+    /// [`LoopbackServer::shutdown`](crate::LoopbackServer::shutdown) or drop. Default: stop
+    /// after the first response.
     #[must_use]
     pub fn reusable(mut self, reusable: bool) -> Self {
         self.reusable = reusable;
@@ -254,8 +253,8 @@ impl LoopbackConfig {
         Ok(self)
     }
 
-    /// Serves HTTPS with the given certificate instead of HTTP (the seed's
-    /// `web_server_ssl_enabled`); the redirect URI becomes `https://127.0.0.1:PORT/...`.
+    /// Serves HTTPS with the given certificate instead of HTTP; the redirect URI becomes
+    /// `https://127.0.0.1:PORT/...`.
     #[must_use]
     pub fn https(mut self, identity: TlsIdentity) -> Self {
         self.tls = Some(identity);

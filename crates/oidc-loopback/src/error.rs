@@ -86,7 +86,7 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
-    /// No acceptable authorization response arrived within the timeout (seed code 940).
+    /// No acceptable authorization response arrived within the timeout (error code 940).
     #[error(
         "no authorization response arrived within {after:?}{}",
         match (refused, last_refusal) {

@@ -22,7 +22,7 @@ use crate::tls::{
 
 /// The default response size limit: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 * 1024 * 1024;
-/// The default timeout (the seed's `timeout` default, 60 s).
+/// The default timeout: 60 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The default redirect limit.
 pub const DEFAULT_MAX_REDIRECTS: usize = 20;
@@ -63,12 +63,12 @@ pub enum ProxyAuthScheme {
     Ntlm,
 }
 
-/// An HTTP(S) proxy (the seed's `proxy_*` properties).
+/// An HTTP(S) proxy: where it is and how to authenticate to it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxySettings {
     /// Host name or IP of the proxy.
     pub server: String,
-    /// Port (seed default 80).
+    /// Port (usually 80).
     pub port: u16,
     /// User for Basic authentication.
     pub user: Option<String>,
@@ -129,7 +129,7 @@ pub enum FirewallType {
     Socks5,
 }
 
-/// A firewall (the seed's `firewall_*` properties).
+/// A firewall that connections go through: an HTTP CONNECT tunnel or a SOCKS proxy.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Firewall {
     /// The kind.
@@ -177,7 +177,8 @@ impl std::fmt::Debug for Firewall {
     }
 }
 
-/// A revocation check mode (the seed's `SSLCheckCRL` and `SSLCheckOCSP` values).
+/// How server certificates are checked for revocation. The numbers in brackets are the
+/// numeric values of the OIDCDesktop component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum RevocationCheck {
@@ -196,7 +197,8 @@ pub enum RevocationCheck {
 /// 15 s between probes).
 const REQWEST_TCP_KEEPALIVE: Duration = Duration::from_secs(15);
 
-/// Builds a [`ReqwestClient`]. Every option is named after the seed setting it answers.
+/// Builds a [`ReqwestClient`]: timeouts, proxies, TLS trust, redirects, headers and limits.
+/// Every option has a default, so only the ones that matter need to be set.
 #[must_use]
 pub struct ReqwestClientBuilder {
     timeout: Duration,
@@ -303,31 +305,31 @@ impl ReqwestClientBuilder {
         Self::default()
     }
 
-    /// The timeout (the seed's `timeout`, default 60 s); `Duration::ZERO` means none.
+    /// The timeout (default 60 s); `Duration::ZERO` means none.
     ///
-    /// By default it is an *inactivity* timeout, as in the seed: it bounds the wait for
-    /// the response headers and then each wait between two pieces of the body, so a slow
-    /// but steady download is not cut off. See [`Self::absolute_timeout`].
+    /// By default it is an *inactivity* timeout: it bounds the wait for the response
+    /// headers and then each wait between two pieces of the body, so a slow but steady
+    /// download is not cut off. See [`Self::absolute_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Makes [`Self::timeout`] an absolute bound on the whole exchange (the seed's
-    /// `AbsoluteTimeout`), connect to last byte.
+    /// Makes [`Self::timeout`] an absolute bound on the whole exchange, connect to last
+    /// byte (default off).
     pub fn absolute_timeout(mut self, absolute: bool) -> Self {
         self.absolute_timeout = absolute;
         self
     }
 
-    /// A separate bound on establishing the connection, TLS included (the seed's
-    /// `ConnectionTimeout`). Defaults to [`Self::timeout`].
+    /// A separate bound on establishing the connection, TLS included. Defaults to
+    /// [`Self::timeout`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
     }
 
-    /// An HTTP proxy for every request (the seed's `proxy_server`, `proxy_port`, …).
+    /// An HTTP proxy for every request: its server, port and credentials.
     pub fn proxy(mut self, proxy: ProxySettings) -> Self {
         self.proxy = Some(proxy);
         self
@@ -341,15 +343,15 @@ impl ReqwestClientBuilder {
     }
 
     /// Use the system proxy settings (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, and the
-    /// platform settings on Windows and macOS) when no proxy or firewall is set (the seed's
-    /// `proxy_auto_detect`, default off).
+    /// platform settings on Windows and macOS) when no proxy or firewall is set (default
+    /// off).
     pub fn proxy_auto_detect(mut self, on: bool) -> Self {
         self.proxy_auto_detect = on;
         self
     }
 
-    /// Hosts and IPs that bypass the proxy, semicolon- or comma-separated (the seed's
-    /// `ProxyExceptionsList`, e.g. `"localhost;*.corp.example;10.0.0.0/8"`).
+    /// Hosts and IPs that bypass the proxy, semicolon- or comma-separated, e.g.
+    /// `"localhost;*.corp.example;10.0.0.0/8"`.
     pub fn proxy_exceptions(mut self, list: &str) -> Self {
         self.proxy_exceptions = Some(list.replace(';', ","));
         self
@@ -399,8 +401,8 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Append TLS session secrets to this file in the NSS key-log format (the seed's
-    /// `SSLKeyLogFile`). Anyone with the file can decrypt the traffic: debugging only.
+    /// Append TLS session secrets to this file in the NSS key-log format. Anyone with the
+    /// file can decrypt the traffic: debugging only.
     pub fn ssl_key_log_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.key_log_file = Some(path.into());
         self
@@ -415,8 +417,8 @@ impl ReqwestClientBuilder {
     }
 
     /// Called for each new TLS connection with the server certificate and the
-    /// verification result; its return value decides (the seed's
-    /// `on_ssl_server_authentication`: it may accept a failed certificate or refuse a good one).
+    /// verification result; its return value decides, so it may accept a failed
+    /// certificate or refuse a good one.
     pub fn on_ssl_server_authentication(
         mut self,
         callback: impl Fn(&ServerAuthentication) -> bool + Send + Sync + 'static,
@@ -425,20 +427,19 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// The redirect policy (the seed's `follow_redirects`, default never).
+    /// The redirect policy (default: never follow).
     pub fn follow_redirects(mut self, policy: FollowRedirects) -> Self {
         self.follow_redirects = policy;
         self
     }
 
-    /// The most redirects followed in one request (the seed's `MaxRedirectAttempts`, 20).
+    /// The most redirects followed in one request (default 20).
     pub fn max_redirect_attempts(mut self, max: usize) -> Self {
         self.max_redirect_attempts = max;
         self
     }
 
-    /// Called for each redirect hop with `(from, to)`; `false` refuses it (the seed's
-    /// `on_redirect`).
+    /// Called for each redirect hop with `(from, to)`; `false` refuses it.
     pub fn on_redirect(
         mut self,
         callback: impl Fn(&Url, &Url) -> bool + Send + Sync + 'static,
@@ -453,8 +454,7 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Extra headers on every request, `Name: value` lines separated by CRLF or LF (the
-    /// seed's `other_headers`).
+    /// Extra headers on every request, `Name: value` lines separated by CRLF or LF.
     pub fn other_headers(mut self, lines: &str) -> Self {
         for line in lines.split('\n') {
             let line = line.trim_end_matches('\r');
@@ -477,7 +477,7 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Accept gzip and deflate responses (the seed's `AllowHTTPCompression`, default on).
+    /// Accept gzip and deflate responses (default on).
     pub fn compression(mut self, on: bool) -> Self {
         self.compression = on;
         self
@@ -489,21 +489,21 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Keep connections open for reuse (the seed's `KeepAlive`; default on here, since a
-    /// sign-in makes several requests to the same host).
+    /// Keep connections open for reuse (default on, since a sign-in makes several requests
+    /// to the same host).
     pub fn keep_alive(mut self, on: bool) -> Self {
         self.keep_alive = on;
         self
     }
 
-    /// TCP keep-alive probes on every connection (the seed's `TCPKeepAlive` with
-    /// `KeepAliveTime`): `Some(idle)` sets `SO_KEEPALIVE` and sends the first probe after
-    /// `idle` without traffic (`TCP_KEEPIDLE`); `None` leaves `SO_KEEPALIVE` off (unless
-    /// [`Self::tcp_keepalive_interval`] is set afterwards, which turns it on as in the seed).
+    /// TCP keep-alive probes on every connection: `Some(idle)` sets `SO_KEEPALIVE` and
+    /// sends the first probe after `idle` without traffic (`TCP_KEEPIDLE`); `None` leaves
+    /// `SO_KEEPALIVE` off (unless [`Self::tcp_keepalive_interval`] is set afterwards, which
+    /// turns it on again).
     ///
-    /// The default is reqwest's: on, 15 s idle, 15 s between probes (the seed's default is
-    /// off, but a 15 s probe keeps NAT and firewall state alive during a sign-in). Not to be
-    /// confused with [`Self::keep_alive`], the HTTP connection reuse.
+    /// The default is reqwest's: on, 15 s idle, 15 s between probes, since a 15 s probe
+    /// keeps NAT and firewall state alive during a sign-in. Not to be confused with
+    /// [`Self::keep_alive`], the HTTP connection reuse.
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
         self.tcp_keepalive = idle;
         if idle.is_none() {
@@ -512,9 +512,8 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// The time between unanswered keep-alive probes (the seed's `KeepAliveInterval`,
-    /// `TCP_KEEPINTVL`; ignored on macOS like in the seed). Setting it turns
-    /// `SO_KEEPALIVE` on, as the seed does, with the system's idle time if
+    /// The time between unanswered keep-alive probes (`TCP_KEEPINTVL`; ignored on macOS).
+    /// Setting it turns `SO_KEEPALIVE` on, with the system's idle time if
     /// [`Self::tcp_keepalive`] was `None`.
     pub fn tcp_keepalive_interval(mut self, interval: Duration) -> Self {
         self.tcp_keepalive_interval = Some(interval);
@@ -528,8 +527,8 @@ impl ReqwestClientBuilder {
 
     /// Certificate revocation lists to check server certificates against, for
     /// [`Self::ssl_check_crl`]: each item is a PEM text (one or more `X509 CRL` blocks) or
-    /// one DER CRL. CRLs are only read from here; unlike the seed, this client does not
-    /// download them from the certificate's distribution points.
+    /// one DER CRL. CRLs are only read from here; this client does not download them from
+    /// the certificate's distribution points.
     pub fn ssl_crls<I, B>(mut self, crls: I) -> Self
     where
         I: IntoIterator<Item = B>,
@@ -539,10 +538,10 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// Check the server certificate against the CRLs of [`Self::ssl_crls`] (the seed's
-    /// `SSLCheckCRL`: `0` [`RevocationCheck::Off`], `1` [`RevocationCheck::IfAvailable`],
-    /// `2` [`RevocationCheck::Required`]). Only the server's own (end-entity)
-    /// certificate is checked, as in the seed; an expired CRL is still used.
+    /// Check the server certificate against the CRLs of [`Self::ssl_crls`]:
+    /// [`RevocationCheck::Off`] (`0`, the default), [`RevocationCheck::IfAvailable`] (`1`)
+    /// or [`RevocationCheck::Required`] (`2`). Only the server's own (end-entity)
+    /// certificate is checked; an expired CRL is still used.
     ///
     /// When on, the chain is verified by rustls' webpki verifier instead of the platform
     /// verifier, because only webpki takes CRLs: the trusted roots are then the
@@ -578,14 +577,14 @@ impl ReqwestClientBuilder {
         self
     }
 
-    /// The largest response body accepted, in bytes (default 4 MiB; the seed's
-    /// `TransferredDataLimit`). Enforced while streaming: the transfer stops at the limit.
+    /// The largest response body accepted, in bytes (default 4 MiB). Enforced while
+    /// streaming: the transfer stops at the limit.
     pub fn max_response_size(mut self, bytes: usize) -> Self {
         self.max_response_size = bytes;
         self
     }
 
-    /// Mask secrets in diagnostics and logs (the seed's `MaskSensitiveData`, default on).
+    /// Mask secrets in diagnostics and logs (default on).
     pub fn mask_sensitive_data(mut self, on: bool) -> Self {
         self.mask_sensitive_data = on;
         self

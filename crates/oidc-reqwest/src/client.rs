@@ -13,15 +13,13 @@ use crate::{Error, ReqwestClientBuilder};
 pub struct TlsDetails {
     /// The server's leaf certificate.
     pub peer_certificate: Option<PeerCertificate>,
-    /// The negotiated protocol version, e.g. `"TLSv1.3"` (the seed's
-    /// `SSLNegotiatedVersion`). The cipher suite is not exposed by reqwest and is not
-    /// reported.
+    /// The negotiated protocol version, e.g. `"TLSv1.3"`. The cipher suite is not
+    /// exposed by reqwest and is not reported.
     pub protocol_version: Option<String>,
 }
 
-/// What was sent and received in one exchange, with secrets masked unless masking is
-/// off (the seed's `StatusCode`, `StatusLine`, `SentHeaders`, `TransferredHeaders`,
-/// `TransferredData`, `NegotiatedHTTPVersion`).
+/// What was sent and received in one exchange (status, headers, bodies, HTTP version),
+/// with secrets masked unless masking is off.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Exchange {

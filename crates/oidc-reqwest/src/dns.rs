@@ -4,14 +4,15 @@ use std::net::SocketAddr;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-/// Which address families to connect to.
+/// Which address families to connect to. The numbers in brackets are the numeric values
+/// of the OIDCDesktop component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum IpPreference {
     /// The system resolver's order (default).
     #[default]
     System,
-    /// IPv4 addresses only (the seed's default `0`).
+    /// IPv4 addresses only (`0`).
     Ipv4Only,
     /// IPv6 addresses only (`1`).
     Ipv6Only,

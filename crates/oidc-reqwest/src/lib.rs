@@ -1,32 +1,31 @@
 //! The default [`HttpClient`](oidc_core::HttpClient) of `oidc-desktop`: reqwest 0.13 over
 //! rustls with the *ring* provider and the platform verifier (no OpenSSL, no aws-lc).
 //!
-//! Every transport setting of the OIDCDesktop manual has a typed option on
-//! [`ReqwestClientBuilder`], named after it:
+//! Every transport setting has a typed option on [`ReqwestClientBuilder`]:
 //!
-//! | seed | option |
+//! | setting | option |
 //! |---|---|
-//! | `timeout`, `ConnectionTimeout`, `AbsoluteTimeout` | [`timeout`](ReqwestClientBuilder::timeout), [`connect_timeout`](ReqwestClientBuilder::connect_timeout), [`absolute_timeout`](ReqwestClientBuilder::absolute_timeout) |
-//! | `proxy_*`, `ProxyExceptionsList`, `proxy_auto_detect` | [`proxy`](ReqwestClientBuilder::proxy), [`proxy_exceptions`](ReqwestClientBuilder::proxy_exceptions), [`proxy_auto_detect`](ReqwestClientBuilder::proxy_auto_detect) |
-//! | `firewall_*` (tunnel, SOCKS4/4A/5) | [`firewall`](ReqwestClientBuilder::firewall) |
-//! | `SSLServerCACerts`, `SSLCACertFilePaths` | [`ssl_server_ca_certs`](ReqwestClientBuilder::ssl_server_ca_certs), [`ssl_ca_cert_file_paths`](ReqwestClientBuilder::ssl_ca_cert_file_paths) |
-//! | `ssl_accept_server_cert` | [`ssl_accept_server_cert`](ReqwestClientBuilder::ssl_accept_server_cert) |
-//! | `ssl_cert` (mTLS) | [`ssl_cert`](ReqwestClientBuilder::ssl_cert) |
-//! | `SSLEnabledProtocols`, `SSLKeyLogFile` | [`min_tls_version`](ReqwestClientBuilder::min_tls_version), [`ssl_key_log_file`](ReqwestClientBuilder::ssl_key_log_file) |
-//! | `on_ssl_server_authentication` | [`on_ssl_server_authentication`](ReqwestClientBuilder::on_ssl_server_authentication) |
-//! | (accept anything) | [`dangerous_accept_invalid_certs`](ReqwestClientBuilder::dangerous_accept_invalid_certs) |
-//! | `follow_redirects`, `MaxRedirectAttempts`, `on_redirect` | [`follow_redirects`](ReqwestClientBuilder::follow_redirects), [`max_redirect_attempts`](ReqwestClientBuilder::max_redirect_attempts), [`on_redirect`](ReqwestClientBuilder::on_redirect) |
-//! | `UserAgent`, `other_headers` | [`user_agent`](ReqwestClientBuilder::user_agent), [`other_headers`](ReqwestClientBuilder::other_headers) |
-//! | `AllowHTTPCompression`, `HTTPVersion`, `KeepAlive` | [`compression`](ReqwestClientBuilder::compression), [`http2`](ReqwestClientBuilder::http2), [`keep_alive`](ReqwestClientBuilder::keep_alive) |
-//! | `TCPKeepAlive`, `KeepAliveTime`, `KeepAliveInterval` | [`tcp_keepalive`](ReqwestClientBuilder::tcp_keepalive), [`tcp_keepalive_interval`](ReqwestClientBuilder::tcp_keepalive_interval) |
-//! | `SSLCheckCRL` (with app-supplied CRLs), `SSLCheckOCSP` (refused: unsupported) | [`ssl_crls`](ReqwestClientBuilder::ssl_crls), [`ssl_check_crl`](ReqwestClientBuilder::ssl_check_crl), [`ssl_check_ocsp`](ReqwestClientBuilder::ssl_check_ocsp) |
-//! | `LocalHost`, `UseIPv6` | [`local_address`](ReqwestClientBuilder::local_address), [`ip_preference`](ReqwestClientBuilder::ip_preference) |
-//! | `TransferredDataLimit` | [`max_response_size`](ReqwestClientBuilder::max_response_size) (default 4 MiB, enforced while streaming) |
-//! | `MaskSensitiveData` | [`mask_sensitive_data`](ReqwestClientBuilder::mask_sensitive_data) |
-//! | `StatusCode`, `StatusLine`, `SentHeaders`, `TransferredHeaders`, `TransferredData`, `BytesTransferred`, `ssl_server_cert_*`, `SSLNegotiatedVersion` | [`ReqwestClient::last_exchange`] |
+//! | inactivity, connect and whole-exchange timeouts | [`timeout`](ReqwestClientBuilder::timeout), [`connect_timeout`](ReqwestClientBuilder::connect_timeout), [`absolute_timeout`](ReqwestClientBuilder::absolute_timeout) |
+//! | HTTP proxy, hosts that bypass it, system proxy settings | [`proxy`](ReqwestClientBuilder::proxy), [`proxy_exceptions`](ReqwestClientBuilder::proxy_exceptions), [`proxy_auto_detect`](ReqwestClientBuilder::proxy_auto_detect) |
+//! | firewall (CONNECT tunnel, SOCKS4/4A/5) | [`firewall`](ReqwestClientBuilder::firewall) |
+//! | extra trusted CA certificates, as PEM or files | [`ssl_server_ca_certs`](ReqwestClientBuilder::ssl_server_ca_certs), [`ssl_ca_cert_file_paths`](ReqwestClientBuilder::ssl_ca_cert_file_paths) |
+//! | accepting exactly one server certificate | [`ssl_accept_server_cert`](ReqwestClientBuilder::ssl_accept_server_cert) |
+//! | client certificate (mTLS) | [`ssl_cert`](ReqwestClientBuilder::ssl_cert) |
+//! | minimum TLS version, TLS key log for debugging | [`min_tls_version`](ReqwestClientBuilder::min_tls_version), [`ssl_key_log_file`](ReqwestClientBuilder::ssl_key_log_file) |
+//! | deciding on each server certificate in a callback | [`on_ssl_server_authentication`](ReqwestClientBuilder::on_ssl_server_authentication) |
+//! | accepting any certificate (dangerous) | [`dangerous_accept_invalid_certs`](ReqwestClientBuilder::dangerous_accept_invalid_certs) |
+//! | redirect policy, redirect limit, per-hop callback | [`follow_redirects`](ReqwestClientBuilder::follow_redirects), [`max_redirect_attempts`](ReqwestClientBuilder::max_redirect_attempts), [`on_redirect`](ReqwestClientBuilder::on_redirect) |
+//! | `User-Agent`, extra request headers | [`user_agent`](ReqwestClientBuilder::user_agent), [`other_headers`](ReqwestClientBuilder::other_headers) |
+//! | gzip/deflate, HTTP/2, connection reuse | [`compression`](ReqwestClientBuilder::compression), [`http2`](ReqwestClientBuilder::http2), [`keep_alive`](ReqwestClientBuilder::keep_alive) |
+//! | TCP keep-alive idle time and probe interval | [`tcp_keepalive`](ReqwestClientBuilder::tcp_keepalive), [`tcp_keepalive_interval`](ReqwestClientBuilder::tcp_keepalive_interval) |
+//! | revocation checks against app-supplied CRLs; OCSP (refused: unsupported) | [`ssl_crls`](ReqwestClientBuilder::ssl_crls), [`ssl_check_crl`](ReqwestClientBuilder::ssl_check_crl), [`ssl_check_ocsp`](ReqwestClientBuilder::ssl_check_ocsp) |
+//! | local address, IPv4/IPv6 preference | [`local_address`](ReqwestClientBuilder::local_address), [`ip_preference`](ReqwestClientBuilder::ip_preference) |
+//! | response size limit | [`max_response_size`](ReqwestClientBuilder::max_response_size) (default 4 MiB, enforced while streaming) |
+//! | masking secrets in diagnostics and logs | [`mask_sensitive_data`](ReqwestClientBuilder::mask_sensitive_data) |
+//! | status, headers, bodies, byte counts, server certificate and TLS version of the last exchange | [`ReqwestClient::last_exchange`] |
 //!
-//! Logging goes through `tracing` at the seed's levels: `info` has the URL and status,
-//! `debug` the headers, `trace` the bodies (masked unless masking is off).
+//! Logging goes through `tracing`: `info` has the URL and status, `debug` the headers,
+//! `trace` the bodies (masked unless masking is off).
 //!
 //! # Example
 //!

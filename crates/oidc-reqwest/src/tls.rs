@@ -18,7 +18,7 @@ pub fn ring_provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// A minimum TLS version (the seed's `SSLEnabledProtocols`, reduced to what rustls offers).
+/// The minimum TLS version to accept, limited to the versions rustls offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TlsVersion {
@@ -86,11 +86,11 @@ impl std::fmt::Debug for CertPin {
     }
 }
 
-/// Details of a server certificate (the seed's `ssl_server_cert_*` and the event
-/// parameters of `on_ssl_server_authentication`).
+/// Details of a server certificate: names, validity, key, fingerprints and usages, as
+/// reported for the last exchange and to the `on_ssl_server_authentication` callback.
 ///
 /// Everything is read once from the DER encoding; a field the DER does not hold (or a
-/// DER that does not parse) reads as the seed's default: `""` or `0`.
+/// DER that does not parse) reads as `""` or `0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerCertificate {
     der: Vec<u8>,
@@ -115,8 +115,8 @@ struct CertDetails {
     usage_flags: u32,
 }
 
-/// The seed's `ssl_server_cert_usage_flags` bits and their `ssl_server_cert_usage` text,
-/// in X.509 KeyUsage bit order (bit 0, `digitalSignature`, is `0x80`).
+/// The key usage bits of `usage_flags` and their names for `usage`, in X.509 KeyUsage
+/// bit order (bit 0, `digitalSignature`, is `0x80`).
 const USAGE_FLAGS: [(u32, &str); 9] = [
     (0x80, "Digital Signature"),
     (0x40, "Non-Repudiation"),
@@ -445,11 +445,11 @@ impl PeerCertificate {
         &self.details.extended_key_usage
     }
 
-    /// The key usage bits in the seed's values (`usage_flags`): `0x80` Digital Signature,
-    /// `0x40` Non-Repudiation, `0x20` Key Encipherment, `0x10` Data Encipherment, `0x08`
-    /// Key Agreement, `0x04` Certificate Signing, `0x02` CRL Signing, `0x01` Encipher
-    /// Only, and `0x8000` Decipher Only (which the seed's table omits; the value is the
-    /// one Windows uses). 0 when the certificate has no key usage extension.
+    /// The key usage bits (`usage_flags`): `0x80` Digital Signature, `0x40`
+    /// Non-Repudiation, `0x20` Key Encipherment, `0x10` Data Encipherment, `0x08` Key
+    /// Agreement, `0x04` Certificate Signing, `0x02` CRL Signing, `0x01` Encipher Only,
+    /// and `0x8000` Decipher Only (the value Windows uses). 0 when the certificate has no
+    /// key usage extension.
     pub fn usage_flags(&self) -> u32 {
         self.details.usage_flags
     }

@@ -148,7 +148,7 @@ fn peer_certificate_details_rsa_and_no_extensions() {
     assert_eq!(c.public_key_algorithm(), "RSA");
     assert_eq!(c.public_key_length(), 2048);
     assert_eq!(c.subject_alt_names(), "localhost,127.0.0.1");
-    // No EKU and no key usage extension: the seed's defaults.
+    // No EKU and no key usage extension: empty text and no flags.
     assert_eq!(c.extended_key_usage(), "");
     assert_eq!(c.usage_flags(), 0);
     assert_eq!(c.usage(), "");

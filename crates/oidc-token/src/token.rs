@@ -118,7 +118,7 @@ pub struct TokenResponse {
     /// `id_token`, not yet validated (see `oidc_jose::IdTokenValidator`).
     pub id_token: Option<IdTokenString>,
     /// The granted scope: the response's `scope` when present (it replaces the requested
-    /// one, as the seed's `authorization_scope` does), else the requested scope.
+    /// one), else the requested scope.
     pub scope: Option<Scope>,
     /// Whether `scope` came from the response (`true`) or from the request (`false`).
     pub scope_from_response: bool,
@@ -158,7 +158,7 @@ impl TokenResponse {
         }
     }
 
-    /// An extra member by name, JSON pointer, or the seed's `/json/...` path.
+    /// An extra member by name, JSON pointer, or `/json/...` path.
     pub fn member(&self, name_or_path: &str) -> Option<&Value> {
         map_lookup(&self.extra, name_or_path)
     }

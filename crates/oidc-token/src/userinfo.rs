@@ -280,9 +280,8 @@ pub async fn fetch_userinfo(
     parse_userinfo_response(&response, how)
 }
 
-/// The user's details from UserInfo: every `user_details_*` field of the seed as a typed
-/// field of [`StandardClaims`], the raw JSON, and lookup by claim name or `/json/...` path
-///.
+/// The user's details from UserInfo: the standard claims as typed fields of
+/// [`StandardClaims`], the raw JSON, and lookup by claim name or `/json/...` path.
 #[derive(Clone)]
 pub struct UserDetails {
     claims: StandardClaims,
@@ -356,8 +355,7 @@ impl UserDetails {
         map_lookup(&self.json, name_or_path)
     }
 
-    /// A claim as text (strings unquoted, anything else as compact JSON) — the seed's
-    /// `get_user_info_claim`.
+    /// A claim as text (strings unquoted, anything else as compact JSON).
     pub fn claim_text(&self, name_or_path: &str) -> Option<String> {
         self.claim(name_or_path).map(oidc_jose::value_text)
     }
