@@ -1,7 +1,7 @@
 //! The cases of `../shared/conformance/CATALOGUE.md` as data: the provider's misbehaviour,
 //! the client, what the relying party must do, and where the flow must stop.
 
-use oidc_desktop::Config;
+use oidc_desktop::OidcDesktopBuilder;
 use oidc_jose::Algorithm;
 use oidc_testop::{ClientAuth, Endpoint, Fault, JwksPath, OpConfig};
 
@@ -75,7 +75,9 @@ pub(crate) struct Case {
     pub(crate) faults: Vec<Fault>,
     pub(crate) op: fn(&mut OpConfig),
     pub(crate) client: ClientKind,
-    pub(crate) tweak: fn(&mut Config),
+    pub(crate) tweak: fn(OidcDesktopBuilder) -> OidcDesktopBuilder,
+    /// How the access token is presented at UserInfo (the runner checks the request).
+    pub(crate) userinfo_style: oidc_token::UserInfoStyle,
     pub(crate) script: Script,
     pub(crate) expect: Expect,
     pub(crate) stage: Stage,
@@ -98,7 +100,8 @@ impl Case {
             faults: Vec::new(),
             op: |_| {},
             client: ClientKind::Public,
-            tweak: |_| {},
+            tweak: |b| b,
+            userinfo_style: oidc_token::UserInfoStyle::GetWithHeader,
             script: Script::Single,
             expect: Expect::Accept,
             stage: Stage::IdToken,
@@ -127,8 +130,13 @@ impl Case {
         self
     }
 
-    fn tweak(mut self, f: fn(&mut Config)) -> Self {
+    fn tweak(mut self, f: fn(OidcDesktopBuilder) -> OidcDesktopBuilder) -> Self {
         self.tweak = f;
+        self
+    }
+
+    fn userinfo_style(mut self, style: oidc_token::UserInfoStyle) -> Self {
+        self.userinfo_style = style;
         self
     }
 
@@ -610,7 +618,7 @@ pub(crate) fn cases() -> Vec<Case> {
             token_endpoint_id_token_only,
         )
         .fault(Fault::IdTokenAlgNone)
-        .tweak(|c| c.insecure_accept_unsigned_id_tokens = true),
+        .tweak(|b| b.insecure_accept_unsigned_id_tokens(true)),
         Case::new("invalid-sig-rs256", "rp-id_token-bad-sig-rs256", "RS256 signature corrupted; reject", any)
             .client(PublicAlg(Algorithm::RS256))
             .fault(Fault::IdTokenSignatureCorrupted)
@@ -662,14 +670,14 @@ pub(crate) fn cases() -> Vec<Case> {
             "access token sent in the form body when configured",
             with_access_token,
         )
-        .tweak(|c| c.userinfo_style = oidc_token::UserInfoStyle::PostWithFormBody)
+        .userinfo_style(oidc_token::UserInfoStyle::PostWithFormBody)
         .check(userinfo_in_body),
         Case::new("userinfo-signed", "rp-userinfo-sig", "UserInfo is an RS256 JWT; verify, accept", with_access_token)
             .fault(Fault::SignedUserInfo)
             .check(userinfo_present),
         Case::new("client-secret-basic", "", "client_secret_basic works", code)
             .client(Confidential(ClientAuth::ClientSecretBasic, Algorithm::RS256))
-            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::ClientSecretBasic))
+            .tweak(|b| b.client_auth(oidc_desktop::ClientAuthMethod::ClientSecretBasic))
             .check(|run| {
                 token_request_has(run, "an Authorization: Basic header", |r| {
                     r.header("authorization").is_some_and(|h| h.starts_with("Basic "))
@@ -677,7 +685,7 @@ pub(crate) fn cases() -> Vec<Case> {
             }),
         Case::new("client-secret-post", "", "client_secret_post works", code)
             .client(Confidential(ClientAuth::ClientSecretPost, Algorithm::RS256))
-            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::ClientSecretPost))
+            .tweak(|b| b.client_auth(oidc_desktop::ClientAuthMethod::ClientSecretPost))
             .check(|run| {
                 token_request_has(run, "client_secret in the form", |r| {
                     r.form.iter().any(|(n, _)| n == "client_secret")
@@ -686,7 +694,7 @@ pub(crate) fn cases() -> Vec<Case> {
             }),
         Case::new("client-secret-jwt", "", "client_secret_jwt works", code)
             .client(Confidential(ClientAuth::ClientSecretJwt, Algorithm::RS256))
-            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::ClientSecretJwt))
+            .tweak(|b| b.client_auth(oidc_desktop::ClientAuthMethod::ClientSecretJwt))
             .check(|run| {
                 token_request_has(run, "an HS256 client_assertion", |r| {
                     assertion_alg(r).as_deref() == Some("HS256")
@@ -694,7 +702,7 @@ pub(crate) fn cases() -> Vec<Case> {
             }),
         Case::new("private-key-jwt", "", "private_key_jwt works", code)
             .client(PrivateKeyJwt)
-            .tweak(|c| c.client_auth = Some(oidc_desktop::ClientAuthMethod::PrivateKeyJwt))
+            .tweak(|b| b.client_auth(oidc_desktop::ClientAuthMethod::PrivateKeyJwt))
             .check(|run| {
                 token_request_has(run, "an ES256 client_assertion", |r| {
                     assertion_alg(r).as_deref() == Some("ES256")
@@ -706,7 +714,7 @@ pub(crate) fn cases() -> Vec<Case> {
             "profile/email/address/phone scopes; user details from the ID token or UserInfo",
             browser,
         )
-        .tweak(|c| c.scope = oidc_core::Scope::new("openid profile email address phone"))
+        .tweak(|b| b.scope("openid profile email address phone"))
         .check(scope_claims),
         Case::new(
             "form-post-error",
@@ -806,7 +814,7 @@ pub(crate) fn cases() -> Vec<Case> {
         .reject("bad_signature", Some(920), IdToken),
         Case::new("state-mismatch", "", "redirect carries another `state`; reject", browser)
             .fault(Fault::WrongState)
-            .tweak(|c| c.timeout = std::time::Duration::from_secs(3))
+            .tweak(|b| b.timeout(std::time::Duration::from_secs(3)))
             .reject("state_mismatch", Some(940), FrontChannel)
             .check(state_refused),
         Case::new("iss-param-mismatch", "RFC 9207", "authorization response `iss` differs; reject", browser)
@@ -860,7 +868,7 @@ pub(crate) fn cases() -> Vec<Case> {
             "DPoP required: proofs verified by the provider, code bound by dpop_jkt, DPoP tokens; accept",
             |v| v.code() && !v.front_access_token(),
         )
-        .tweak(|c| c.dpop = oidc_desktop::DpopMode::Require)
+        .tweak(|b| b.dpop(oidc_desktop::DpopMode::Require))
         .check(dpop_bound),
         Case::new(
             "dpop-nonce",
@@ -869,7 +877,7 @@ pub(crate) fn cases() -> Vec<Case> {
             |v| v.code() && !v.front_access_token(),
         )
         .op(|o| o.dpop_nonce = true)
-        .tweak(|c| c.dpop = oidc_desktop::DpopMode::Require)
+        .tweak(|b| b.dpop(oidc_desktop::DpopMode::Require))
         .check(dpop_nonce_retried),
         Case::new(
             "dpop-bearer-downgrade",
@@ -878,7 +886,7 @@ pub(crate) fn cases() -> Vec<Case> {
             |v| v.code() && !v.front_access_token(),
         )
         .fault(Fault::DpopBearerDowngrade)
-        .tweak(|c| c.dpop = oidc_desktop::DpopMode::Require)
+        .tweak(|b| b.dpop(oidc_desktop::DpopMode::Require))
         .reject("dpop_downgrade", None, Token),
     ]
 }

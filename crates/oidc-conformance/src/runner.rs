@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oidc_core::{ClientSecret, PkceVerifier, ResponseMode, ResponseType, Scope};
+use oidc_core::{PkceVerifier, ResponseMode, ResponseType};
 use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::{BrowserLauncher, OidcDesktop, Session};
 use oidc_jose::{Algorithm, SigningKey};
@@ -146,36 +146,33 @@ async fn execute_inner(
         Flow::Config => OidcDesktop::from_discovery_url(h.discovery_url().as_str()),
         Flow::Browser | Flow::Refresh => OidcDesktop::builder(&h.issuer()),
     };
-    let mut style = UserInfoStyle::default();
+    let style = case.userinfo_style;
     let rt = v.rt;
     let mode = v.mode;
     let code_query = v.code_only() && mode == ResponseMode::Query;
-    let tweak = case.tweak;
-    let client = builder
+    let mut builder = builder
         .client_id(client_id)
         .browser(launcher)
-        .configure(|c| {
-            c.timeout = FACADE_TIMEOUT;
-            c.fetch_userinfo = true;
-            c.scope = Scope::new("openid profile email");
-            if !code_query && let Ok(t) = ResponseType::parse(rt) {
-                c.grant_type = t.grant_type();
-                c.response_type = Some(t);
-                c.response_mode = Some(mode);
-            }
-            if let Some(s) = secret {
-                c.client_secret = Some(ClientSecret::new(s));
-                // The catalogue's HS256 cases are for a client that accepts HMAC ID tokens
-                // keyed with its secret (the RP certification profile); the alg-confusion
-                // cases are then the harder test.
-                c.allow_hmac_id_tokens = true;
-            }
-            if let Some(k) = key {
-                c.private_key = Some(k);
-            }
-            tweak(c);
-            style = c.userinfo_style;
-        })
+        .timeout(FACADE_TIMEOUT)
+        .fetch_userinfo(true)
+        .scope("openid profile email")
+        .userinfo_style(style);
+    if !code_query && let Ok(t) = ResponseType::parse(rt) {
+        builder = builder
+            .grant_type(t.grant_type())
+            .response_type(t)
+            .response_mode(mode);
+    }
+    if let Some(s) = secret {
+        // The catalogue's HS256 cases are for a client that accepts HMAC ID tokens keyed
+        // with its secret (the RP certification profile); the alg-confusion cases are then
+        // the harder test.
+        builder = builder.client_secret(s).allow_hmac_id_tokens(true);
+    }
+    if let Some(k) = key {
+        builder = builder.private_key(k);
+    }
+    let client = (case.tweak)(builder)
         .build()
         .map_err(|e| format!("the facade did not build: {e}"))?;
 

@@ -173,7 +173,7 @@ pub(crate) struct ProviderArgs {
         value_name = "SECS",
         allow_negative_numbers = false
     )]
-    pub(crate) leeway: i64,
+    pub(crate) leeway: u64,
     /// The `iss` ID tokens must carry [default: the discovered issuer]
     #[arg(long, value_name = "ISSUER")]
     pub(crate) expected_issuer: Option<String>,

@@ -410,28 +410,49 @@ fn builder(p: &ProviderArgs, ctx: &Ctx, need_client: bool) -> Result<OidcDesktop
         &p.device_authorization_endpoint,
     )?;
     let end_session_endpoint = endpoint("end-session-endpoint", &p.end_session_endpoint)?;
-    let allow_hmac = p.allow_hmac_id_tokens;
-    Ok(b.configure(move |c| {
-        c.allow_hmac_id_tokens = allow_hmac;
-        c.authorization_endpoint = authorization_endpoint;
-        c.token_endpoint = token_endpoint;
-        c.userinfo_endpoint = userinfo_endpoint;
-        c.revocation_endpoint = revocation_endpoint;
-        c.device_authorization_endpoint = device_endpoint;
-        c.end_session_endpoint = end_session_endpoint;
-        c.par = par;
-        c.client_auth = auth;
-        c.private_key = private_key;
-        c.timeout = timeout;
-        c.fetch_userinfo = fetch_userinfo;
-        c.leeway_secs = leeway;
-        c.expected_issuer = expected_issuer.map(ExpectedIssuer::Exact);
-        c.expected_audience = expected_audience;
-        if let Some(s) = skip {
-            c.skip_checks = s;
-        }
-    }))
+    b = b
+        .allow_hmac_id_tokens(p.allow_hmac_id_tokens)
+        .par(par)
+        .timeout(timeout)
+        .fetch_userinfo(fetch_userinfo)
+        .leeway(Duration::from_secs(leeway))
+        .set_if(
+            authorization_endpoint,
+            OidcDesktopBuilder::authorization_endpoint,
+        )
+        .set_if(token_endpoint, OidcDesktopBuilder::token_endpoint)
+        .set_if(userinfo_endpoint, OidcDesktopBuilder::userinfo_endpoint)
+        .set_if(revocation_endpoint, OidcDesktopBuilder::revocation_endpoint)
+        .set_if(
+            device_endpoint,
+            OidcDesktopBuilder::device_authorization_endpoint,
+        )
+        .set_if(
+            end_session_endpoint,
+            OidcDesktopBuilder::end_session_endpoint,
+        )
+        .set_if(auth, OidcDesktopBuilder::client_auth)
+        .set_if(private_key, OidcDesktopBuilder::private_key)
+        .set_if(
+            expected_issuer.map(ExpectedIssuer::Exact),
+            OidcDesktopBuilder::expected_issuer,
+        )
+        .set_if(expected_audience, OidcDesktopBuilder::expected_audience)
+        .set_if(skip, OidcDesktopBuilder::skip_checks);
+    Ok(b)
 }
+
+/// Sets what the command line gave, and leaves the client's default otherwise.
+trait SetIfGiven: Sized {
+    fn set_if<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(v) => set(self, v),
+            None => self,
+        }
+    }
+}
+
+impl SetIfGiven for OidcDesktopBuilder {}
 
 pub(crate) fn build(b: OidcDesktopBuilder) -> Result<OidcDesktop, CliError> {
     b.build().map_err(|e| {
@@ -468,15 +489,15 @@ fn with_browser(
     let host = args.redirect_host;
     let (success, failure) = (args.success_url.clone(), args.failure_url.clone());
     let on_failure = browser_failure(ctx);
-    let mut b = b.events(events).configure(move |c| {
-        c.loopback_ports = ports;
-        c.loopback_path = path;
-        c.loopback_ipv6 = host == RedirectHostArg::Ipv6;
-        c.loopback_localhost = host == RedirectHostArg::Localhost;
-        c.success_url = success;
-        c.failure_url = failure;
-        c.browser_failure = on_failure;
-    });
+    let mut b = b
+        .events(events)
+        .loopback_ports(ports)
+        .loopback_path(path)
+        .loopback_ipv6(host == RedirectHostArg::Ipv6)
+        .loopback_localhost(host == RedirectHostArg::Localhost)
+        .set_if(success, OidcDesktopBuilder::success_url)
+        .set_if(failure, OidcDesktopBuilder::failure_url)
+        .browser_failure(on_failure);
     if let Some(cmd) = &args.browser_command {
         b = b.browser_command(cmd.clone());
     }
@@ -581,22 +602,27 @@ async fn login(a: &LoginArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         b = b.scope(&format!("{} {more}", a.provider.scope));
     }
     let dpop = a.dpop.clone();
-    let b = b.grant_type(grant).configure(move |c| {
-        c.response_type = rt;
-        c.response_mode = o.response_mode;
-        c.use_pkce = !no_pkce;
-        c.use_nonce = !no_nonce;
-        c.prompt = o.prompt;
-        c.login_hint = o.login_hint;
-        c.max_age = o.max_age;
-        c.ui_locales = o.ui_locales;
-        c.display = o.display;
-        c.acr_values = o.acr_values;
-        c.claims = o.claims;
-        c.id_token_hint = o.id_token_hint;
-        c.extra_params = o.extra;
-        apply_dpop(c, &dpop);
-    });
+    let mut b = apply_dpop(b.grant_type(grant), &dpop)
+        .set_if(rt, OidcDesktopBuilder::response_type)
+        .set_if(o.response_mode, OidcDesktopBuilder::response_mode)
+        .pkce(!no_pkce)
+        .nonce(!no_nonce)
+        .set_if(o.login_hint, OidcDesktopBuilder::login_hint)
+        .set_if(
+            o.max_age.map(Duration::from_secs),
+            OidcDesktopBuilder::max_age,
+        )
+        .set_if(o.ui_locales, OidcDesktopBuilder::ui_locales)
+        .set_if(o.display, OidcDesktopBuilder::display)
+        .set_if(o.acr_values, OidcDesktopBuilder::acr_values)
+        .set_if(o.claims, OidcDesktopBuilder::claims)
+        .set_if(o.id_token_hint, OidcDesktopBuilder::id_token_hint);
+    for p in o.prompt {
+        b = b.prompt(p);
+    }
+    for (k, v) in o.extra {
+        b = b.extra_param(k, v);
+    }
     let mut b = with_browser(b, &a.browser, events.clone(), ctx);
     if let Some(BrowserReach::Wsl(command)) = &reach {
         tracing::info!("WSL: opening the Windows browser with `{command}`");
@@ -691,7 +717,7 @@ fn original_claims(id_token: &str) -> Result<IdTokenClaims, CliError> {
 
 async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     let dpop = a.dpop.clone();
-    let b = builder(&a.provider, ctx, true)?.configure(move |c| apply_dpop(c, &dpop));
+    let b = apply_dpop(builder(&a.provider, ctx, true)?, &dpop);
     let b = crate::cache::with_store(b, &a.cache, None)?;
     let client = build(b)?;
     let original = a.id_token.as_deref().map(original_claims).transpose()?;
@@ -763,9 +789,7 @@ async fn device_flow(
 ) -> Result<Outcome, CliError> {
     let events = Arc::new(CliEvents::new(ctx.text(), false));
     let dpop = dpop.clone();
-    let b = builder(provider, ctx, true)?
-        .events(events.clone())
-        .configure(move |c| apply_dpop(c, &dpop));
+    let b = apply_dpop(builder(provider, ctx, true)?.events(events.clone()), &dpop);
     let client = build(crate::cache::with_store(b, cache_args, None)?)?;
     if cache_args.cache {
         return acquire(&client, Interactive::Device, false, provider, &events, ctx).await;
@@ -804,7 +828,7 @@ async fn validate(a: &ValidateArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
                 })?;
             let mut v = IdTokenValidator::new(issuer, client_id)
                 .algorithms_from_names(JWKS_FILE_ALGORITHMS)
-                .leeway(p.leeway);
+                .leeway(i64::try_from(p.leeway).unwrap_or(i64::MAX));
             if let Some(aud) = &p.expected_audience {
                 v = v.expected_audience(aud.clone());
             }
@@ -948,17 +972,17 @@ async fn revoke(a: &RevokeArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     })
 }
 
-/// `--dpop`, `--dpop-alg`, `--allow-dpop-downgrade` into the configuration.
-fn apply_dpop(c: &mut oidc_desktop::Config, a: &crate::cli::DpopArgs) {
+/// `--dpop`, `--dpop-alg`, `--allow-dpop-downgrade` into the client's settings.
+fn apply_dpop(b: OidcDesktopBuilder, a: &crate::cli::DpopArgs) -> OidcDesktopBuilder {
     use crate::cli::DpopAlgArg;
     if !a.dpop {
-        return;
+        return b;
     }
-    c.dpop = oidc_desktop::DpopMode::Require;
-    c.dpop_algorithm = match a.dpop_alg {
-        DpopAlgArg::Es256 => oidc_desktop::jose::Algorithm::ES256,
-        DpopAlgArg::Es384 => oidc_desktop::jose::Algorithm::ES384,
-        DpopAlgArg::Eddsa => oidc_desktop::jose::Algorithm::EdDSA,
-    };
-    c.allow_dpop_downgrade = a.allow_dpop_downgrade;
+    b.dpop(oidc_desktop::DpopMode::Require)
+        .dpop_algorithm(match a.dpop_alg {
+            DpopAlgArg::Es256 => oidc_desktop::jose::Algorithm::ES256,
+            DpopAlgArg::Es384 => oidc_desktop::jose::Algorithm::ES384,
+            DpopAlgArg::Eddsa => oidc_desktop::jose::Algorithm::EdDSA,
+        })
+        .allow_dpop_downgrade(a.allow_dpop_downgrade)
 }

@@ -77,11 +77,9 @@ pub(crate) async fn demo(a: &DemoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         .client_id("test-client")
         .scope("openid profile email")
         .events(events.clone())
-        .configure(move |c| {
-            c.fetch_userinfo = true;
-            c.timeout = timeout;
-            c.browser_failure = on_failure;
-        });
+        .fetch_userinfo(true)
+        .timeout(timeout)
+        .browser_failure(on_failure);
     if headless {
         b = b.browser(Arc::new(HttpAgent::new()));
     } else if let Some(cmd) = &a.browser_command {

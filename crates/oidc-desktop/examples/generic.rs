@@ -23,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = OidcDesktop::builder(&issuer)
         .client_id(client_id)
         .scope("openid profile email")
-        .configure(|c| c.fetch_userinfo = true);
+        .fetch_userinfo(true);
     if let Some(secret) = args.next() {
         builder = builder.client_secret(secret);
     }

@@ -21,12 +21,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .client_id(std::env::var("GOOGLE_CLIENT_ID")?)
         .client_secret(std::env::var("GOOGLE_CLIENT_SECRET")?)
         .scope("openid email profile")
-        .configure(|c| {
-            // Google returns a refresh token only for offline access with consent.
-            c.extra_params
-                .push(("access_type".into(), "offline".into()));
-            c.prompt = vec![oidc_desktop::core::Prompt::Consent];
-        })
+        // Google returns a refresh token only for offline access with consent.
+        .extra_param("access_type", "offline")
+        .prompt(oidc_desktop::core::Prompt::Consent)
         .build()?;
     let session = client.authenticate().await?;
     println!("signed in as {:?}", session.user().email);

@@ -20,10 +20,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = OidcDesktop::builder(&std::env::var("OKTA_ISSUER")?)
         .client_id(std::env::var("OKTA_CLIENT_ID")?)
         .scope("openid profile email offline_access")
-        .configure(|c| {
-            c.loopback_port = 8400;
-            c.fetch_userinfo = true;
-        })
+        .loopback_port(8400)
+        .fetch_userinfo(true)
         .build()?;
     let session = client.authenticate().await?;
     println!("signed in as {:?}", session.user().preferred_username);

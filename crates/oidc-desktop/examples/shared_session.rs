@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .client_id(client_id)
         .scope("openid profile email offline_access")
         .token_store(Arc::new(FileStore::new(dir)))
-        .configure(|c| c.dpop = DpopMode::IfSupported)
+        .dpop(DpopMode::IfSupported)
         .build()?;
     let got = client.acquire().await?;
     println!(

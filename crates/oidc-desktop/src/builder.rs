@@ -16,6 +16,12 @@ use crate::config::Config;
 use crate::events::{Events, NoEvents};
 use crate::presets::ProviderPreset;
 
+mod endpoints;
+mod redirect;
+mod request;
+mod tokens;
+mod validation;
+
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
 const METADATA_URL_FORMS: &str = "a discovery URL ends with /.well-known/openid-configuration, or is an RFC 8414 /.well-known/oauth-authorization-server URL";
@@ -76,13 +82,6 @@ impl OidcDesktopBuilder {
     #[must_use]
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
         self.config.client_id = id.into();
-        self
-    }
-
-    /// Changes any setting of [`Config`] in place.
-    #[must_use]
-    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
-        f(&mut self.config);
         self
     }
 
@@ -227,7 +226,7 @@ impl OidcDesktopBuilder {
             None => {
                 let events = self.events.clone();
                 let events2 = self.events.clone();
-                // The seed's one `timeout` also bounds each HTTP exchange, unless the
+                // The one `timeout` also bounds each HTTP exchange, unless the
                 // application configured the transport itself.
                 let builder = match self.transport {
                     Some(b) => b,
@@ -442,6 +441,14 @@ fn check_settings(c: &Config) -> Result<(), Error> {
             ));
         }
         _ => {}
+    }
+    if let Some((name, _)) = c
+        .extra_params
+        .iter()
+        .find(|(n, _)| oidc_core::ParameterRole::of(n) != oidc_core::ParameterRole::Extra)
+    {
+        // The same refusal the request would make, before any browser opens.
+        return Err(oidc_core::Error::ReservedParameter { name: name.clone() }.into());
     }
     let rt = c.effective_response_type();
     if c.grant_type != rt.grant_type() {

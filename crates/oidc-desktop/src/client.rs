@@ -61,11 +61,6 @@ impl std::fmt::Debug for OidcDesktop {
 }
 
 impl OidcDesktop {
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
     /// The issuer.
     pub fn issuer(&self) -> &IssuerUrl {
         &self.inner.issuer

@@ -1,4 +1,5 @@
-//! Configuration of an [`OidcDesktop`](crate::OidcDesktop), with the OIDCDesktop defaults.
+//! The settings of an [`OidcDesktop`](crate::OidcDesktop), set through the
+//! [`OidcDesktopBuilder`](crate::OidcDesktopBuilder) setters, and the enums they take.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +36,7 @@ pub enum DpopMode {
     /// algorithm.
     IfSupported,
     /// Always: proofs are sent whatever the metadata says, and a `Bearer` answer is refused
-    /// unless [`Config::allow_dpop_downgrade`].
+    /// unless [`OidcDesktopBuilder::allow_dpop_downgrade`](crate::OidcDesktopBuilder::allow_dpop_downgrade).
     Require,
 }
 
@@ -65,136 +66,135 @@ pub enum BrowserFailure {
     Fail,
 }
 
-/// Everything that shapes a sign-in. Built with [`crate::OidcDesktopBuilder`].
+/// Everything that shapes a sign-in, each field set by the
+/// [`OidcDesktopBuilder`](crate::OidcDesktopBuilder) setter that documents it.
 #[derive(Clone)]
-#[non_exhaustive]
-pub struct Config {
-    /// The seed's `client_id`.
-    pub client_id: String,
-    /// The seed's `client_secret`.
-    pub client_secret: Option<ClientSecret>,
+pub(crate) struct Config {
+    /// The client id registered at the provider.
+    pub(crate) client_id: String,
+    /// The client secret, if the provider issued one.
+    pub(crate) client_secret: Option<ClientSecret>,
     /// How the client authenticates at the token endpoint. `None` (the default) chooses from
     /// the provider's `token_endpoint_auth_methods_supported`: `private_key_jwt` with a key
     /// the provider accepts it for, else `client_secret_basic` (or `_post` when only that is
     /// supported) with a secret, else `none`. `client_secret_jwt` signs with HS256.
-    pub client_auth: Option<ClientAuthMethod>,
+    pub(crate) client_auth: Option<ClientAuthMethod>,
     /// The key for `private_key_jwt`.
-    pub private_key: Option<Arc<SigningKey>>,
-    /// The seed's `authorization_scope` (`openid` is always included).
-    pub scope: Scope,
-    /// The seed's `grant_type`.
-    pub grant_type: GrantType,
-    /// The seed's `ResponseType` override.
-    pub response_type: Option<ResponseType>,
+    pub(crate) private_key: Option<Arc<SigningKey>>,
+    /// The scope requested (`openid` is always included).
+    pub(crate) scope: Scope,
+    /// The grant (flow) of a browser sign-in.
+    pub(crate) grant_type: GrantType,
+    /// The `response_type`, when not the grant's own.
+    pub(crate) response_type: Option<ResponseType>,
     /// Response mode; `None` picks `query` for code and `form_post` for implicit/hybrid.
-    pub response_mode: Option<ResponseMode>,
-    /// The seed's `use_pkce` (default true; only applies when a code is requested).
-    pub use_pkce: bool,
-    /// The seed's `use_nonce` (default true; always on for implicit and hybrid).
-    pub use_nonce: bool,
-    /// The seed's `Prompt`.
-    pub prompt: Vec<Prompt>,
-    /// The seed's `Display`.
-    pub display: Option<oidc_core::Display>,
-    /// The seed's `LoginHint`.
-    pub login_hint: Option<String>,
-    /// The seed's `IDTokenHint`.
-    pub id_token_hint: Option<String>,
+    pub(crate) response_mode: Option<ResponseMode>,
+    /// Send PKCE (default true; only applies when a code is requested).
+    pub(crate) use_pkce: bool,
+    /// Send a nonce (default true; always on for implicit and hybrid).
+    pub(crate) use_nonce: bool,
+    /// `prompt` values for every sign-in.
+    pub(crate) prompt: Vec<Prompt>,
+    /// `display`.
+    pub(crate) display: Option<oidc_core::Display>,
+    /// `login_hint`.
+    pub(crate) login_hint: Option<String>,
+    /// `id_token_hint`.
+    pub(crate) id_token_hint: Option<String>,
     /// `max_age`.
-    pub max_age: Option<u64>,
+    pub(crate) max_age: Option<u64>,
     /// `ui_locales`.
-    pub ui_locales: Option<String>,
+    pub(crate) ui_locales: Option<String>,
     /// `claims` request parameter (JSON).
-    pub claims: Option<String>,
+    pub(crate) claims: Option<String>,
     /// `acr_values` (space-separated, in order of preference).
-    pub acr_values: Option<String>,
-    /// The seed's `add_param`: extra authorization request parameters.
-    pub extra_params: Vec<(String, String)>,
-    /// The seed's `timeout` (default 60 s; `Duration::ZERO` = wait forever).
-    pub timeout: Duration,
-    /// The seed's `web_server_port` (0 = any free port).
-    pub loopback_port: u16,
+    pub(crate) acr_values: Option<String>,
+    /// Extra authorization request parameters.
+    pub(crate) extra_params: Vec<(String, String)>,
+    /// How long a sign-in waits (default 60 s; `Duration::ZERO` = wait forever).
+    pub(crate) timeout: Duration,
+    /// The loopback port (0 = any free port).
+    pub(crate) loopback_port: u16,
     /// The loopback path (default `/callback`).
-    pub loopback_path: String,
+    pub(crate) loopback_path: String,
     /// Bind `[::1]` instead of `127.0.0.1` (by default `[::1]` is used only when IPv4
     /// loopback is unavailable).
-    pub loopback_ipv6: bool,
+    pub(crate) loopback_ipv6: bool,
     /// Ports to try in order (each registered at the provider), instead of
     /// `loopback_port`: for providers that accept only exact registered redirect URIs.
-    pub loopback_ports: Vec<u16>,
+    pub(crate) loopback_ports: Vec<u16>,
     /// Write `localhost` instead of the IP literal in the redirect URI, for providers whose
     /// registration names `localhost` (RFC 8252 §8.3 prefers the literal).
-    pub loopback_localhost: bool,
+    pub(crate) loopback_localhost: bool,
     /// Send the browser to this page (an `https` or loopback `http` URL) after a successful
     /// sign-in, instead of showing the loopback's own page.
-    pub success_url: Option<String>,
+    pub(crate) success_url: Option<String>,
     /// Send the browser to this page after a failed sign-in the provider reported.
-    pub failure_url: Option<String>,
+    pub(crate) failure_url: Option<String>,
     /// HTML shown after a successful redirect. It is sent with a strict Content-Security-Policy:
     /// inline styles work, images and fonts only from `data:` URIs, scripts do not run.
-    pub success_html: Option<String>,
+    pub(crate) success_html: Option<String>,
     /// HTML shown after a failed redirect, with the same policy. The placeholders
     /// `{{error}}` / `{{error_description}}` are replaced (escaped) by the provider's error
     /// only for a delivered, state-checked response; a refused one shows only fixed text.
-    pub failure_html: Option<String>,
-    /// The seed's `ExpectedIssuer`.
-    pub expected_issuer: Option<ExpectedIssuer>,
-    /// The seed's `ExpectedAudience`.
-    pub expected_audience: Option<String>,
-    /// The seed's `IdTokenVerificationFlags`.
-    pub skip_checks: SkipChecks,
+    pub(crate) failure_html: Option<String>,
+    /// The `iss` ID tokens must carry, when not the issuer.
+    pub(crate) expected_issuer: Option<ExpectedIssuer>,
+    /// The audience ID tokens must name, when not the client id.
+    pub(crate) expected_audience: Option<String>,
+    /// ID token checks skipped (default none).
+    pub(crate) skip_checks: SkipChecks,
     /// Clock-skew leeway for ID tokens, seconds (default 60).
-    pub leeway_secs: i64,
+    pub(crate) leeway_secs: i64,
     /// Accept `alg: none` ID tokens. Dangerous.
-    pub insecure_accept_unsigned_id_tokens: bool,
+    pub(crate) insecure_accept_unsigned_id_tokens: bool,
     /// Fetch UserInfo after the sign-in (default false).
-    pub fetch_userinfo: bool,
+    pub(crate) fetch_userinfo: bool,
     /// How the access token is presented at UserInfo.
-    pub userinfo_style: UserInfoStyle,
+    pub(crate) userinfo_style: UserInfoStyle,
     /// Pushed Authorization Requests.
-    pub par: ParMode,
-    /// The seed's `ServerAuthURL`.
-    pub authorization_endpoint: Option<Url>,
-    /// The seed's `ServerTokenURL`.
-    pub token_endpoint: Option<Url>,
-    /// The seed's `ServerUserInfoURL`.
-    pub userinfo_endpoint: Option<Url>,
+    pub(crate) par: ParMode,
+    /// The authorization endpoint, instead of the metadata's.
+    pub(crate) authorization_endpoint: Option<Url>,
+    /// The token endpoint, instead of the metadata's.
+    pub(crate) token_endpoint: Option<Url>,
+    /// The UserInfo endpoint, instead of the metadata's.
+    pub(crate) userinfo_endpoint: Option<Url>,
     /// The revocation endpoint (RFC 7009), instead of the metadata's.
-    pub revocation_endpoint: Option<Url>,
+    pub(crate) revocation_endpoint: Option<Url>,
     /// The device authorization endpoint (RFC 8628), instead of the metadata's.
-    pub device_authorization_endpoint: Option<Url>,
+    pub(crate) device_authorization_endpoint: Option<Url>,
     /// The end-session endpoint (RP-initiated logout), instead of the metadata's.
-    pub end_session_endpoint: Option<Url>,
+    pub(crate) end_session_endpoint: Option<Url>,
     /// Refresh the access token when it expires within this margin (`Session` helpers).
-    pub refresh_margin: Duration,
+    pub(crate) refresh_margin: Duration,
     /// When no browser can be launched, fall back to the device flow if the provider has it.
-    pub device_fallback: bool,
+    pub(crate) device_fallback: bool,
     /// Accept ID tokens (and signed UserInfo) MACed with the client secret (HS256/384/512)
     /// when the provider offers them. Off by default: a desktop client's secret is not
     /// confidential (RFC 8252 §8.5), so anyone who extracted it could mint such tokens.
     /// Even when on, a secret shorter than the hash output is refused (RFC 7518 §3.2).
-    pub allow_hmac_id_tokens: bool,
+    pub(crate) allow_hmac_id_tokens: bool,
     /// What a browser command that exits unsuccessfully soon after its start does to the
     /// sign-in (default: [`BrowserFailure::KeepWaiting`]); either way
     /// [`Events::on_browser_failed`](crate::Events::on_browser_failed) hears of it.
-    pub browser_failure: BrowserFailure,
+    pub(crate) browser_failure: BrowserFailure,
     /// DPoP (RFC 9449): sender-constrained tokens (default [`DpopMode::Off`]).
-    pub dpop: DpopMode,
+    pub(crate) dpop: DpopMode,
     /// The DPoP proof algorithm: ES256 (default), ES384 or EdDSA.
-    pub dpop_algorithm: oidc_jose::Algorithm,
+    pub(crate) dpop_algorithm: oidc_jose::Algorithm,
     /// How long a DPoP key lives (default [`DpopKeyScope::PerSession`]).
-    pub dpop_key_scope: DpopKeyScope,
+    pub(crate) dpop_key_scope: DpopKeyScope,
     /// Accept a `Bearer` answer to a request that carried a DPoP proof (the provider
     /// ignored DPoP). Off by default: such an answer is an error, since the application
     /// asked for tokens that are worthless when stolen.
-    pub allow_dpop_downgrade: bool,
+    pub(crate) allow_dpop_downgrade: bool,
     /// Accept `expires_in` sent as a string (a known provider deviation).
-    pub accept_string_expires_in: bool,
-    /// The seed's `LogLevel`: which `Events::on_log` lines are sent (default Info).
-    pub log_level: crate::LogLevel,
-    /// The seed's `web_server_ssl_enabled` with `web_server_ssl_cert_*`: serve the loopback
-    /// redirect over HTTPS with this certificate and key.
-    pub loopback_tls: Option<oidc_loopback::TlsIdentity>,
+    pub(crate) accept_string_expires_in: bool,
+    /// Which `Events::on_log` lines are sent (default Info).
+    pub(crate) log_level: crate::LogLevel,
+    /// Serve the loopback redirect over HTTPS with this certificate and key.
+    pub(crate) loopback_tls: Option<oidc_loopback::TlsIdentity>,
 }
 
 impl std::fmt::Debug for Config {
@@ -276,7 +276,7 @@ impl Config {
     }
 
     /// The effective response type.
-    pub fn effective_response_type(&self) -> ResponseType {
+    pub(crate) fn effective_response_type(&self) -> ResponseType {
         self.response_type
             .unwrap_or_else(|| self.grant_type.default_response_type())
     }

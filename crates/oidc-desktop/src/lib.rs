@@ -82,7 +82,7 @@ pub use browser::{
 };
 pub use builder::OidcDesktopBuilder;
 pub use client::OidcDesktop;
-pub use config::{BrowserFailure, Config, DpopKeyScope, DpopMode, ParMode};
+pub use config::{BrowserFailure, DpopKeyScope, DpopMode, ParMode};
 pub use dpop::{DpopHeaders, dpop_nonce_challenge};
 pub use error::{Error, MismatchedClaim};
 pub use events::{

@@ -4,7 +4,7 @@
 use oidc_core::{Prompt, ResponseMode, Scope};
 use oidc_discovery::Quirks;
 
-use crate::Config;
+use crate::config::Config;
 
 /// A well-known provider whose quirks the client should follow.
 ///
@@ -91,7 +91,7 @@ impl ProviderPreset {
 
     /// Adjusts `c` to the provider: what it needs for a refresh token, and the response
     /// mode it requires. Settings the application made explicitly are kept.
-    pub fn apply(self, c: &mut Config) {
+    pub(crate) fn apply(self, c: &mut Config) {
         let add_scope = |c: &mut Config, s: &str| {
             if !c.scope.contains(s) {
                 c.scope = Scope::new(&format!("{} {s}", c.scope));

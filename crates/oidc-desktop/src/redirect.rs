@@ -42,9 +42,9 @@ impl OidcDesktop {
         self.inner.loopback.clone()
     }
 
-    /// Starts the loopback web server now and keeps it for the following sign-ins (the
-    /// seed's `start_web_server` with `ReUseWebServer`). Returns the redirect URI (the
-    /// seed's `return_url`) to register with the provider.
+    /// Starts the loopback web server now and keeps it for the following sign-ins, until
+    /// [`Self::stop_web_server`]. Returns the redirect URI every one of them will use, to
+    /// register with the provider.
     pub async fn start_web_server(&self) -> Result<RedirectUrl, Error> {
         let mut slot = self.inner.web_server.lock().await;
         if let Some(s) = slot.as_ref() {

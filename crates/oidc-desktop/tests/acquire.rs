@@ -41,7 +41,7 @@ fn builder(issuer: &str, dir: &std::path::Path) -> OidcDesktopBuilder {
         .client_id("test-client")
         .scope("openid profile email")
         .token_store(Arc::new(FileStore::new(dir)))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
 }
 
 /// Signs in through the scripted agent and stores the session.

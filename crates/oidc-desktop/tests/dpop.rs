@@ -21,10 +21,8 @@ fn builder(op: &TestOp, mode: DpopMode) -> OidcDesktopBuilder {
         .client_id("test-client")
         .scope("openid profile email")
         .browser(Arc::new(HttpAgent::new()))
-        .configure(move |c| {
-            c.timeout = Duration::from_secs(20);
-            c.dpop = mode;
-        })
+        .timeout(Duration::from_secs(20))
+        .dpop(mode)
 }
 
 /// The thumbprint a request's proof was made with (verified against its own htu).
@@ -163,7 +161,7 @@ async fn a_bearer_answer_to_a_proof_is_a_downgrade() {
     assert_eq!(e.kind(), "dpop_downgrade");
     // Allowed explicitly: the session keeps bearer tokens and no key.
     let s = builder(&op, DpopMode::Require)
-        .configure(|c| c.allow_dpop_downgrade = true)
+        .allow_dpop_downgrade(true)
         .build()
         .unwrap()
         .authenticate()
@@ -289,7 +287,7 @@ async fn a_per_installation_key_is_kept_across_sign_ins() {
     let client = || {
         builder(&op, DpopMode::Require)
             .token_store(store.clone())
-            .configure(|c| c.dpop_key_scope = oidc_desktop::DpopKeyScope::PerInstallation)
+            .dpop_key_scope(oidc_desktop::DpopKeyScope::PerInstallation)
             .build()
             .unwrap()
     };

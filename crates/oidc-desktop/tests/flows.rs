@@ -41,17 +41,14 @@ fn client(op: &TestOp, agent: &HttpAgent) -> oidc_desktop::OidcDesktopBuilder {
         .client_id("test-client")
         .scope("openid profile email")
         .browser(Arc::new(agent.clone()))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
 }
 
 #[tokio::test]
 async fn code_flow_with_pkce() {
     let op = op().await;
     let agent = HttpAgent::new();
-    let c = client(&op, &agent)
-        .configure(|c| c.fetch_userinfo = true)
-        .build()
-        .unwrap();
+    let c = client(&op, &agent).fetch_userinfo(true).build().unwrap();
     let s = c.authenticate().await.unwrap();
     let claims = s.claims().unwrap();
     assert!(claims.sub.is_some());
@@ -70,14 +67,13 @@ async fn front_channel(rt: &str, mode: Option<ResponseMode>) {
     let op = op().await;
     let agent = HttpAgent::new();
     let rtype = ResponseType::parse(rt).unwrap();
-    let c = client(&op, &agent)
-        .configure(|c| {
-            c.grant_type = rtype.grant_type();
-            c.response_type = Some(rtype);
-            c.response_mode = mode;
-        })
-        .build()
-        .unwrap();
+    let mut b = client(&op, &agent)
+        .grant_type(rtype.grant_type())
+        .response_type(rtype);
+    if let Some(m) = mode {
+        b = b.response_mode(m);
+    }
+    let c = b.build().unwrap();
     let s = c
         .authenticate()
         .await
@@ -201,7 +197,7 @@ async fn timeout_and_interrupt() {
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(Nowhere))
-        .configure(|c| c.timeout = Duration::from_millis(300))
+        .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
     let e = c.authenticate().await.unwrap_err();
@@ -211,7 +207,7 @@ async fn timeout_and_interrupt() {
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(Nowhere))
-        .configure(|c| c.timeout = Duration::from_secs(30))
+        .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     let c2 = c.clone();
@@ -284,7 +280,7 @@ async fn par_is_used_when_the_provider_advertises_it() {
     // And without PAR, everything is in the URL.
     h.clear_requests();
     let c = client(&op, &agent)
-        .configure(|c| c.par = oidc_desktop::ParMode::Never)
+        .par(oidc_desktop::ParMode::Never)
         .build()
         .unwrap();
     c.authenticate().await.unwrap();
@@ -328,10 +324,8 @@ async fn front_channel_rejection_stops_before_the_token_endpoint() {
         let agent = HttpAgent::new();
         let rt = ResponseType::parse("code id_token").unwrap();
         let c = client(&op, &agent)
-            .configure(|c| {
-                c.grant_type = GrantType::Hybrid;
-                c.response_type = Some(rt);
-            })
+            .grant_type(GrantType::Hybrid)
+            .response_type(rt)
             .build()
             .unwrap();
         let e = c.authenticate().await.unwrap_err();
@@ -349,10 +343,7 @@ async fn userinfo_subject_must_match() {
     op.handle()
         .add_fault(oidc_testop::Fault::UserInfoSubMismatch);
     let agent = HttpAgent::new();
-    let c = client(&op, &agent)
-        .configure(|c| c.fetch_userinfo = true)
-        .build()
-        .unwrap();
+    let c = client(&op, &agent).fetch_userinfo(true).build().unwrap();
     let e = c.authenticate().await.unwrap_err();
     assert_eq!((e.kind(), e.code()), ("userinfo_sub_mismatch", 903), "{e}");
 }
@@ -363,7 +354,7 @@ async fn device_flow() {
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .events(Arc::new(Approve(op.handle())))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     let s = c.authenticate_device().await.unwrap();
@@ -382,7 +373,7 @@ async fn logout_and_revocation() {
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("logout-client")
         .browser(Arc::new(agent.clone()))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     let s = c.authenticate().await.unwrap();
@@ -425,10 +416,8 @@ async fn device_fallback_when_no_browser_can_be_opened() {
             .client_id("test-client")
             .browser(Arc::new(Broken))
             .events(Arc::new(Approve(op.handle())))
-            .configure(|c| {
-                c.device_fallback = fallback;
-                c.timeout = Duration::from_secs(20);
-            })
+            .device_fallback(fallback)
+            .timeout(Duration::from_secs(20))
             .build()
             .unwrap()
     };
@@ -450,7 +439,7 @@ async fn every_http_exchange_is_logged_at_its_level_with_secrets_masked() {
         let events = Arc::new(RecordingEvents::new());
         let c = client(&op, &agent)
             .events(events.clone() as Arc<dyn Events>)
-            .configure(move |c| c.log_level = level)
+            .log_level(level)
             .build()
             .unwrap();
         (c, events)
@@ -522,7 +511,7 @@ async fn log_level_filters_events_and_timeouts_name_the_redirect_uri() {
     let quiet = Arc::new(RecordingEvents::new());
     let c = client(&op, &agent)
         .events(quiet.clone() as Arc<dyn Events>)
-        .configure(|c| c.log_level = oidc_desktop::LogLevel::None)
+        .log_level(oidc_desktop::LogLevel::None)
         .build()
         .unwrap();
     c.authenticate().await.unwrap();
@@ -534,7 +523,7 @@ async fn log_level_filters_events_and_timeouts_name_the_redirect_uri() {
     let verbose = Arc::new(RecordingEvents::new());
     let c = client(&op, &agent)
         .events(verbose.clone() as Arc<dyn Events>)
-        .configure(|c| c.log_level = oidc_desktop::LogLevel::Verbose)
+        .log_level(oidc_desktop::LogLevel::Verbose)
         .build()
         .unwrap();
     let s = c.authenticate().await.unwrap();
@@ -551,7 +540,7 @@ async fn log_level_filters_events_and_timeouts_name_the_redirect_uri() {
     let c = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(Nowhere))
-        .configure(|c| c.timeout = Duration::from_millis(200))
+        .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
     let e = c.authenticate().await.unwrap_err();
@@ -622,17 +611,14 @@ async fn request_options_reach_the_provider() {
     let op = op().await;
     let agent = HttpAgent::new();
     let c = client(&op, &agent)
-        .configure(|c| {
-            c.par = oidc_desktop::ParMode::Never;
-            c.display = Some(oidc_core::Display::Popup);
-            c.id_token_hint = Some("previous-id-token".into());
-            c.login_hint = Some("jane@example.com".into());
-            c.prompt = vec![oidc_core::Prompt::Login];
-            c.max_age = Some(3600);
-            c.ui_locales = Some("nl en".into());
-            c.extra_params
-                .push(("audience".into(), "https://api.example".into()));
-        })
+        .par(oidc_desktop::ParMode::Never)
+        .display(oidc_core::Display::Popup)
+        .id_token_hint("previous-id-token")
+        .login_hint("jane@example.com")
+        .prompt(oidc_core::Prompt::Login)
+        .max_age(Duration::from_secs(3600))
+        .ui_locales("nl en")
+        .extra_param("audience", "https://api.example")
         .build()
         .unwrap();
     let s = c
@@ -677,13 +663,11 @@ async fn explicit_endpoints_override_discovery() {
     let mut ui = url(Endpoint::UserInfo);
     ui.set_query(Some("via=override"));
     let c = client(&op, &agent)
-        .configure(|c| {
-            c.par = oidc_desktop::ParMode::Never;
-            c.authorization_endpoint = Some(auth);
-            c.token_endpoint = Some(token);
-            c.userinfo_endpoint = Some(ui);
-            c.fetch_userinfo = true;
-        })
+        .par(oidc_desktop::ParMode::Never)
+        .authorization_endpoint(auth)
+        .token_endpoint(token)
+        .userinfo_endpoint(ui)
+        .fetch_userinfo(true)
         .build()
         .unwrap();
     c.authenticate().await.unwrap();
@@ -749,7 +733,7 @@ async fn every_user_details_field_is_filled() {
         .client_id("test-client")
         .scope("openid profile email phone address")
         .browser(Arc::new(agent.clone()))
-        .configure(|c| c.fetch_userinfo = true)
+        .fetch_userinfo(true)
         .build()
         .unwrap();
     let s = c.authenticate().await.unwrap();

@@ -15,17 +15,16 @@ fn client(op: &TestOp, agent: &HttpAgent) -> oidc_desktop::OidcDesktopBuilder {
     OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(agent.clone()))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
 }
 
 /// One sign-in with a fresh scripted agent and the client `configure` leaves.
 async fn sign_in(
     op: &TestOp,
-    configure: impl FnOnce(&mut oidc_desktop::Config),
+    configure: impl FnOnce(oidc_desktop::OidcDesktopBuilder) -> oidc_desktop::OidcDesktopBuilder,
 ) -> Result<oidc_desktop::Session, Error> {
     let agent = HttpAgent::new();
-    client(op, &agent)
-        .configure(configure)
+    configure(client(op, &agent))
         .build()
         .unwrap()
         .authenticate()
@@ -54,7 +53,7 @@ fn hmac_client(op: &TestOp, agent: &HttpAgent, secret: &str) -> oidc_desktop::Oi
         .client_id("hs-client")
         .client_secret(secret)
         .browser(Arc::new(agent.clone()))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
 }
 
 #[tokio::test]
@@ -78,7 +77,7 @@ async fn hmac_id_tokens_only_when_asked_for_and_never_with_a_weak_secret() {
 
     let agent = HttpAgent::new();
     let s = hmac_client(&op, &agent, strong)
-        .configure(|c| c.allow_hmac_id_tokens = true)
+        .allow_hmac_id_tokens(true)
         .build()
         .unwrap()
         .authenticate()
@@ -91,7 +90,7 @@ async fn hmac_id_tokens_only_when_asked_for_and_never_with_a_weak_secret() {
     let op = hmac_op(weak).await;
     let agent = HttpAgent::new();
     let e = hmac_client(&op, &agent, weak)
-        .configure(|c| c.allow_hmac_id_tokens = true)
+        .allow_hmac_id_tokens(true)
         .build()
         .unwrap()
         .authenticate()
@@ -138,7 +137,7 @@ async fn only_web_addresses_are_handed_to_a_browser() {
     let e = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser_command("sh -c 'xdg-open {url}'")
-        .configure(|c| c.timeout = Duration::from_secs(5))
+        .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
         .authenticate()
@@ -170,7 +169,7 @@ fn localhost_is_not_loopback_and_a_remote_issuer_gets_no_local_endpoints() {
         .unwrap();
     let e = OidcDesktop::builder("https://op.example")
         .client_id("c")
-        .configure(|c| c.token_endpoint = Some("http://127.0.0.1:9/token".parse().unwrap()))
+        .token_endpoint("http://127.0.0.1:9/token".parse().unwrap())
         .build()
         .unwrap_err();
     assert!(e.to_string().contains("token_endpoint"), "{e}");
@@ -182,7 +181,7 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     let op = TestOp::start(OpConfig::default()).await.unwrap();
     op.handle()
         .set_faults([Fault::access_denied(), Fault::IssParameterMissing]);
-    let e = sign_in(&op, |_| {}).await.unwrap_err();
+    let e = sign_in(&op, |b| b).await.unwrap_err();
     assert!(
         matches!(
             e,
@@ -203,7 +202,7 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     // With another issuer's `iss`, likewise.
     op.handle()
         .set_faults([Fault::access_denied(), Fault::IssParameterWrong]);
-    let e = sign_in(&op, |_| {}).await.unwrap_err();
+    let e = sign_in(&op, |b| b).await.unwrap_err();
     assert!(
         matches!(
             e,
@@ -213,7 +212,7 @@ async fn an_error_response_without_the_promised_iss_is_not_attributed_to_the_pro
     );
     // With the right `iss`, it is the provider's error.
     op.handle().set_faults([Fault::access_denied()]);
-    let e = sign_in(&op, |_| {}).await.unwrap_err();
+    let e = sign_in(&op, |b| b).await.unwrap_err();
     assert_eq!(
         e.provider_error().map(|p| p.error).as_deref(),
         Some("access_denied")
@@ -226,7 +225,7 @@ async fn a_response_in_another_mode_than_requested_is_refused() {
     let op = TestOp::start(OpConfig::default()).await.unwrap();
     op.handle()
         .set_faults([Fault::ResponseModeIgnored(ResponseMode::Query)]);
-    let e = sign_in(&op, |c| c.response_mode = Some(ResponseMode::FormPost))
+    let e = sign_in(&op, |b| b.response_mode(ResponseMode::FormPost))
         .await
         .unwrap_err();
     assert!(
@@ -245,7 +244,7 @@ async fn a_response_in_another_mode_than_requested_is_refused() {
     );
     // The mode asked for is accepted.
     op.handle().clear_faults();
-    sign_in(&op, |c| c.response_mode = Some(ResponseMode::FormPost))
+    sign_in(&op, |b| b.response_mode(ResponseMode::FormPost))
         .await
         .unwrap();
 }

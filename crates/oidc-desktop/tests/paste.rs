@@ -28,10 +28,8 @@ async fn a_pasted_address_completes_the_sign_in_and_a_wrong_one_is_refused() {
         .client_id("test-client")
         .browser(Arc::new(agent.clone()))
         .events(events.clone())
-        .configure(|c| {
-            c.loopback_port = port;
-            c.timeout = Duration::from_secs(20);
-        })
+        .loopback_port(port)
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     let (tx, pasted) = PastedAddresses::channel(4);
@@ -72,7 +70,7 @@ async fn the_end_of_the_pasted_lines_leaves_the_redirect_to_finish() {
     let client = OidcDesktop::builder(&op.issuer())
         .client_id("test-client")
         .browser(Arc::new(agent.clone()))
-        .configure(|c| c.timeout = Duration::from_secs(20))
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     let (tx, pasted) = PastedAddresses::channel(1);

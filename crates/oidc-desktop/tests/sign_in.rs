@@ -15,10 +15,8 @@ fn client(op: &TestOp, agent: &HttpAgent) -> OidcDesktopBuilder {
         .client_id("test-client")
         .scope("openid profile")
         .browser(Arc::new(agent.clone()))
-        .configure(|c| {
-            c.timeout = Duration::from_secs(20);
-            c.par = oidc_desktop::ParMode::Never;
-        })
+        .timeout(Duration::from_secs(20))
+        .par(oidc_desktop::ParMode::Never)
 }
 
 /// Every value of `name` in the request's query, in order.
@@ -35,13 +33,10 @@ async fn per_sign_in_options_apply_to_that_sign_in_only() {
     let op = TestOp::start(OpConfig::default()).await.unwrap();
     let agent = HttpAgent::new();
     let client = client(&op, &agent)
-        .configure(|c| {
-            c.prompt = vec![Prompt::Consent];
-            c.login_hint = Some("configured@example.com".into());
-            c.extra_params
-                .push(("audience".into(), "https://configured.example".into()));
-            c.extra_params.push(("resource".into(), "kept".into()));
-        })
+        .prompt(Prompt::Consent)
+        .login_hint("configured@example.com")
+        .extra_param("audience", "https://configured.example")
+        .extra_param("resource", "kept")
         .build()
         .unwrap();
 
@@ -149,57 +144,69 @@ fn inconsistent_settings_fail_at_build() {
         (ClientAuthMethod::ClientSecretPost, "client_secret_post"),
         (ClientAuthMethod::ClientSecretJwt, "client_secret_jwt"),
     ] {
-        let msg = config_error(base().configure(|c| c.client_auth = Some(choice)), name);
+        let msg = config_error(base().client_auth(choice), name);
         assert!(msg.contains(name) && msg.contains("client secret"), "{msg}");
         // With a secret the same choice builds.
         base()
             .client_secret("s3cret-s3cret-s3cret-s3cret-s3cret")
-            .configure(|c| c.client_auth = Some(choice))
+            .client_auth(choice)
             .build()
             .unwrap();
     }
 
     let msg = config_error(
-        base().configure(|c| c.client_auth = Some(ClientAuthMethod::PrivateKeyJwt)),
+        base().client_auth(ClientAuthMethod::PrivateKeyJwt),
         "private_key_jwt",
     );
     assert!(msg.contains("private key"), "{msg}");
 
     let msg = config_error(
-        base().configure(|c| {
-            c.response_type = Some(ResponseType::parse("id_token token").unwrap());
-            c.grant_type = oidc_core::GrantType::Implicit;
-            c.response_mode = Some(ResponseMode::Query);
-        }),
+        base()
+            .response_type(ResponseType::parse("id_token token").unwrap())
+            .grant_type(oidc_core::GrantType::Implicit)
+            .response_mode(ResponseMode::Query),
         "tokens in the query",
     );
     assert!(msg.contains("response_mode=query"), "{msg}");
     // The same response type in a form post is fine.
     base()
-        .configure(|c| {
-            c.response_type = Some(ResponseType::parse("id_token token").unwrap());
-            c.grant_type = oidc_core::GrantType::Implicit;
-            c.response_mode = Some(ResponseMode::FormPost);
-        })
+        .response_type(ResponseType::parse("id_token token").unwrap())
+        .grant_type(oidc_core::GrantType::Implicit)
+        .response_mode(ResponseMode::FormPost)
         .build()
         .unwrap();
 
     let msg = config_error(
-        base().configure(|c| {
-            c.dpop = DpopMode::Require;
-            c.dpop_algorithm = oidc_desktop::jose::Algorithm::RS256;
-        }),
+        base()
+            .dpop(DpopMode::Require)
+            .dpop_algorithm(oidc_desktop::jose::Algorithm::RS256),
         "DPoP with RS256",
     );
     assert!(msg.contains("dpop_algorithm"), "{msg}");
 
     // A response type the grant cannot use: refused by build, with the grant's own error.
     let e = base()
-        .configure(|c| {
-            c.grant_type = oidc_core::GrantType::AuthorizationCode;
-            c.response_type = Some(ResponseType::parse("id_token").unwrap());
-        })
+        .grant_type(oidc_core::GrantType::AuthorizationCode)
+        .response_type(ResponseType::parse("id_token").unwrap())
         .build()
         .expect_err("code grant with response_type=id_token");
     assert!(e.to_string().contains("id_token"), "{e}");
+
+    // A parameter the client owns, or one with a setter of its own, is no extra: refused
+    // by build (the request would refuse it only after the loopback started).
+    for name in [
+        "state",
+        "redirect_uri",
+        "code_challenge",
+        "prompt",
+        "login_hint",
+    ] {
+        let e = base().extra_param(name, "x").build().expect_err(name);
+        assert_eq!(e.kind(), "reserved_parameter", "{name}: {e}");
+        assert!(e.to_string().contains(name), "{name}: {e}");
+    }
+    base()
+        .extra_param("audience", "https://api.example")
+        .build()
+        .unwrap();
 }

@@ -20,7 +20,7 @@ fn client(env: &Env, issuer: &str, mode: DpopMode) -> Result<OidcDesktop, String
     };
     builder(&env, CLIENT)
         .browser(Arc::new(a))
-        .configure(move |c| c.dpop = mode)
+        .dpop(mode)
         .build()
         .map_err(|e| fail(&e))
 }

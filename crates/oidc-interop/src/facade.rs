@@ -21,17 +21,19 @@ const FULL_SCOPE: &str = "openid profile email offline_access";
 const SECRET: &str = "desktop-secret-password";
 
 pub(crate) fn builder(env: &Env, client_id: &str) -> OidcDesktopBuilder {
+    // offline_access survives only with prompt=consent (OIDC Core §11).
+    base(env, client_id).prompt(Prompt::Consent)
+}
+
+/// The client without a `prompt`, for the cases that ask for no refresh token.
+fn base(env: &Env, client_id: &str) -> OidcDesktopBuilder {
     OidcDesktop::builder(&env.issuer)
         .client_id(client_id)
         .scope(FULL_SCOPE)
-        .configure(|c| {
-            // offline_access survives only with prompt=consent (OIDC Core §11).
-            c.prompt = vec![Prompt::Consent];
-            // The provider advertises PAR, so `Auto` would push every request; the PAR row
-            // turns it on, the others test the plain front channel.
-            c.par = ParMode::Never;
-            c.timeout = Duration::from_secs(30);
-        })
+        // The provider advertises PAR, so `Auto` would push every request; the PAR row
+        // turns it on, the others test the plain front channel.
+        .par(ParMode::Never)
+        .timeout(Duration::from_secs(30))
 }
 
 fn agent(env: &Env, mode: Mode) -> Result<Agent, String> {
@@ -93,11 +95,9 @@ async fn code_flow(
     let a = agent(env, Mode::Approve)?;
     let mut b = builder(env, client_id)
         .browser(Arc::new(a.clone()))
-        .configure(|c| c.fetch_userinfo = true);
+        .fetch_userinfo(true);
     if let Some(auth) = auth {
-        b = b
-            .client_secret(SECRET)
-            .configure(|c| c.client_auth = Some(auth));
+        b = b.client_secret(SECRET).client_auth(auth);
     }
     let client = b.build().map_err(|e| fail(&e))?;
     let s = client.authenticate().await.map_err(|e| fail(&e))?;
@@ -137,15 +137,13 @@ async fn code_flow(
 /// Hybrid and implicit with form_post.
 async fn front_channel(env: &Env, rt: &str, grant: GrantType) -> Check {
     let a = agent(env, Mode::Approve)?;
-    let client = builder(env, "desktop-public")
+    let rtype = ResponseType::parse(rt).map_err(|e| format!("{rt}: {e}"))?;
+    let client = base(env, "desktop-public")
         .scope("openid profile email")
         .browser(Arc::new(a.clone()))
-        .configure(|c| {
-            c.prompt = Vec::new();
-            c.grant_type = grant;
-            c.response_type = ResponseType::parse(rt).ok();
-            c.response_mode = Some(ResponseMode::FormPost);
-        })
+        .grant_type(grant)
+        .response_type(rtype)
+        .response_mode(ResponseMode::FormPost)
         .build()
         .map_err(|e| fail(&e))?;
     let s = client.authenticate().await.map_err(|e| fail(&e))?;
@@ -238,18 +236,21 @@ async fn chromium_row(env: &Env, kind: &str) -> Check {
         "code" => (env.work.join("success.png"), "approve"),
         _ => (env.work.join(format!("success-{kind}.png")), "approve"),
     };
-    let mut b = builder(env, "desktop-public")
+    let b = if kind == "form_post" {
+        let rt = ResponseType::parse("code id_token").map_err(|e| e.to_string())?;
+        base(env, "desktop-public")
+            .scope("openid profile email")
+            .grant_type(GrantType::Hybrid)
+            .response_type(rt)
+            .response_mode(ResponseMode::FormPost)
+    } else {
+        builder(env, "desktop-public")
+    };
+    let client = b
         .browser_command(ch.command(&result, Some(&shot), action))
-        .configure(|c| c.fetch_userinfo = true);
-    if kind == "form_post" {
-        b = b.scope("openid profile email").configure(|c| {
-            c.prompt = Vec::new();
-            c.grant_type = GrantType::Hybrid;
-            c.response_type = ResponseType::parse("code id_token").ok();
-            c.response_mode = Some(ResponseMode::FormPost);
-        });
-    }
-    let client = b.build().map_err(|e| fail(&e))?;
+        .fetch_userinfo(true)
+        .build()
+        .map_err(|e| fail(&e))?;
     let r = client.authenticate().await;
     let report = wait_report(&result, Duration::from_secs(30)).await?;
     ensure!(
@@ -384,7 +385,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let a = agent(env, Mode::Approve)?;
             let client = builder(env, "desktop-secret")
                 .client_secret("wrong")
-                .configure(|c| c.client_auth = Some(ClientAuthMethod::ClientSecretBasic))
+                .client_auth(ClientAuthMethod::ClientSecretBasic)
                 .browser(Arc::new(a))
                 .build()
                 .map_err(|e| fail(&e))?;
@@ -417,7 +418,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
         async {
             let (mut s, _) = code_flow(env, "desktop-public", "RS256", None).await?;
             let client = builder(env, "desktop-public")
-                .configure(|c| c.fetch_userinfo = true)
+                .fetch_userinfo(true)
                 .build()
                 .map_err(|e| fail(&e))?;
             let rt0 = s.refresh_token().cloned().ok_or("no refresh token")?;
@@ -532,14 +533,11 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
         "device authorization grant (RFC 8628), user side scripted",
         async {
             let user = agent(env, Mode::Approve)?;
-            let client = builder(env, "desktop-public")
+            let client = base(env, "desktop-public")
                 .events(Arc::new(DeviceUser {
                     agent: user.clone(),
                 }))
-                .configure(|c| {
-                    c.prompt = Vec::new();
-                    c.timeout = Duration::from_secs(40);
-                })
+                .timeout(Duration::from_secs(40))
                 .build()
                 .map_err(|e| fail(&e))?;
             let s = client.authenticate_device().await.map_err(|e| fail(&e))?;
@@ -631,7 +629,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let client = builder(env, "desktop-public")
                 .browser(Arc::new(a.clone()))
                 .events(events.clone())
-                .configure(|c| c.par = ParMode::Always)
+                .par(ParMode::Always)
                 .build()
                 .map_err(|e| fail(&e))?;
             let s = client.authenticate().await.map_err(|e| fail(&e))?;
@@ -699,7 +697,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let client = builder(env, "desktop-public")
                 .scope("openid")
                 .browser(Arc::new(a.clone()))
-                .configure(|c| c.prompt = vec![Prompt::None])
+                .prompt(Prompt::None)
                 .build()
                 .map_err(|e| fail(&e))?;
             let e = refused(client.authenticate().await, "prompt=none signed in")?;

@@ -28,7 +28,7 @@ pub enum ExpectedIssuer {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[allow(
     clippy::struct_excessive_bools,
-    reason = "one flag per check, as the seed has"
+    reason = "one flag per check, as the bit-flag form has"
 )]
 pub struct SkipChecks {
     /// 0x01: do not check `iss`.

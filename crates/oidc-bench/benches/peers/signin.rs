@@ -161,7 +161,7 @@ pub(crate) fn bench_signin(c: &mut Criterion) {
     let client = OidcDesktop::builder(&issuer)
         .client_id(CLIENT)
         .scope("openid")
-        .configure(|c| c.par = ParMode::Never)
+        .par(ParMode::Never)
         .browser(Arc::new(HttpAgent::new()))
         .build()
         .unwrap();
@@ -171,7 +171,7 @@ pub(crate) fn bench_signin(c: &mut Criterion) {
     let timed = OidcDesktop::builder(&issuer)
         .client_id(CLIENT)
         .scope("openid")
-        .configure(|c| c.par = ParMode::Never)
+        .par(ParMode::Never)
         .browser(Arc::new(HttpAgent::new()))
         .events(landed.clone())
         .provider(client.provider().clone())
