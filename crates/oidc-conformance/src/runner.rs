@@ -200,10 +200,7 @@ async fn execute_inner(
             }
             // The session itself: its original claims and, when bound, its DPoP key.
             let mut refreshed = s.clone();
-            client
-                .refresh_session(&mut refreshed)
-                .await
-                .map(|()| refreshed)
+            client.refresh(&mut refreshed).await.map(|()| refreshed)
         }
         _ => client.authenticate().await,
     };

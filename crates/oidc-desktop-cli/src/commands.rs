@@ -723,11 +723,8 @@ async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     let original = a.id_token.as_deref().map(original_claims).transpose()?;
     let session = match (&a.refresh_token, a.cache.cache) {
         (Some(rt), cache) => {
-            let s = interruptible(
-                &client,
-                client.refresh(&RefreshToken::new(rt.clone()), original.as_ref()),
-            )
-            .await?;
+            let mut s = client.session_from_refresh_token(RefreshToken::new(rt.clone()), original);
+            interruptible(&client, client.refresh(&mut s)).await?;
             if cache {
                 interruptible(&client, client.store_session(&s)).await?;
             }
@@ -749,7 +746,8 @@ async fn refresh(a: &RefreshArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
                         .ok_or_else(|| {
                             CliError::usage("the cached session has no refresh token")
                         })?;
-                    let s = interruptible(&client, client.refresh(&rt, Some(&o))).await?;
+                    let mut s = client.session_from_refresh_token(rt, Some(o));
+                    interruptible(&client, client.refresh(&mut s)).await?;
                     interruptible(&client, client.store_session(&s)).await?;
                     s
                 }
@@ -927,11 +925,11 @@ async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         };
         // With the session's own key when its tokens are DPoP-bound.
         if s.refresh_token().is_some() {
-            interruptible(&client, client.revoke_session(s, TokenKind::Refresh)).await?;
+            interruptible(&client, client.revoke(s, TokenKind::Refresh)).await?;
             revoked.push("refresh_token");
         }
         if s.access_token().is_some() {
-            interruptible(&client, client.revoke_session(s, TokenKind::Access)).await?;
+            interruptible(&client, client.revoke(s, TokenKind::Access)).await?;
             revoked.push("access_token");
         }
     }
@@ -941,7 +939,7 @@ async fn logout(a: &LogoutArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
             .clone()
             .map(IdTokenString::new)
             .or_else(|| cached.as_ref().and_then(|s| s.id_token().cloned()));
-        let r = interruptible(&client, client.logout(hint.as_ref())).await;
+        let r = interruptible(&client, client.logout_with_hint(hint.as_ref())).await;
         events.done();
         r?;
     }
@@ -965,7 +963,7 @@ async fn revoke(a: &RevokeArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         TokenHintArg::AccessToken => TokenTypeHint::AccessToken,
         TokenHintArg::RefreshToken => TokenTypeHint::RefreshToken,
     });
-    interruptible(&client, client.revoke(&a.token, hint)).await?;
+    interruptible(&client, client.revoke_token(&a.token, hint)).await?;
     Ok(Outcome::Json {
         value: json!({ "revoked": true }),
         title: "The token is revoked.".to_owned(),

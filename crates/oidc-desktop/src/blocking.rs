@@ -79,9 +79,9 @@ impl OidcDesktop {
         self.rt.block_on(self.client.userinfo(session))
     }
 
-    /// See [`crate::OidcDesktop::revoke_session`].
-    pub fn revoke_session(&self, session: &Session, which: crate::TokenKind) -> Result<(), Error> {
-        self.rt.block_on(self.client.revoke_session(session, which))
+    /// See [`crate::OidcDesktop::revoke`].
+    pub fn revoke(&self, session: &Session, which: crate::TokenKind) -> Result<(), Error> {
+        self.rt.block_on(self.client.revoke(session, which))
     }
 
     /// See [`crate::OidcDesktop::introspect`].
@@ -109,9 +109,9 @@ impl OidcDesktop {
         self.rt.block_on(self.client.signer_keys())
     }
 
-    /// See [`crate::OidcDesktop::refresh_session`].
-    pub fn refresh_session(&self, session: &mut Session) -> Result<(), Error> {
-        self.rt.block_on(self.client.refresh_session(session))
+    /// See [`crate::OidcDesktop::refresh`].
+    pub fn refresh(&self, session: &mut Session) -> Result<(), Error> {
+        self.rt.block_on(self.client.refresh(session))
     }
 
     /// See [`crate::OidcDesktop::fresh_access_token`].
@@ -124,14 +124,14 @@ impl OidcDesktop {
         self.rt.block_on(self.client.authenticate_device())
     }
 
-    /// See [`crate::OidcDesktop::refresh`].
-    pub fn refresh(
+    /// See [`crate::OidcDesktop::session_from_refresh_token`].
+    pub fn session_from_refresh_token(
         &self,
-        refresh_token: &RefreshToken,
-        original: Option<&IdTokenClaims>,
-    ) -> Result<Session, Error> {
-        self.rt
-            .block_on(self.client.refresh(refresh_token, original))
+        refresh_token: RefreshToken,
+        original_id_token: Option<IdTokenClaims>,
+    ) -> Session {
+        self.client
+            .session_from_refresh_token(refresh_token, original_id_token)
     }
 
     /// See [`crate::OidcDesktop::validate_id_token`].
@@ -171,13 +171,18 @@ impl OidcDesktop {
     }
 
     /// See [`crate::OidcDesktop::logout`].
-    pub fn logout(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
-        self.rt.block_on(self.client.logout(id_token))
+    pub fn logout(&self, session: &Session) -> Result<(), Error> {
+        self.rt.block_on(self.client.logout(session))
     }
 
-    /// See [`crate::OidcDesktop::revoke`].
-    pub fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
-        self.rt.block_on(self.client.revoke(token, hint))
+    /// See [`crate::OidcDesktop::logout_with_hint`].
+    pub fn logout_with_hint(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
+        self.rt.block_on(self.client.logout_with_hint(id_token))
+    }
+
+    /// See [`crate::OidcDesktop::revoke_token`].
+    pub fn revoke_token(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
+        self.rt.block_on(self.client.revoke_token(token, hint))
     }
 
     /// See [`crate::OidcDesktop::interrupt`]; callable from any thread.

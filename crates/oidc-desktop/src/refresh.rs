@@ -128,28 +128,29 @@ impl OidcDesktop {
         Ok(())
     }
 
-    /// Refreshes with `refresh_token`. When `original_id_token` is given, a refreshed ID
-    /// token must keep its `iss` and `sub` (OpenID Connect Core §12.2); without one, a new ID
-    /// token is validated in full, without a nonce.
-    pub async fn refresh(
+    /// A session of this client holding only `refresh_token` (one obtained elsewhere, or
+    /// kept by the application), to [`Self::refresh`]. When `original_id_token` is given, a
+    /// refreshed ID token must keep its `iss` and `sub` (OpenID Connect Core §12.2); without
+    /// one, a new ID token is validated in full, without a nonce. No request is made.
+    pub fn session_from_refresh_token(
         &self,
-        refresh_token: &RefreshToken,
-        original_id_token: Option<&IdTokenClaims>,
-    ) -> Result<Session, Error> {
+        refresh_token: RefreshToken,
+        original_id_token: Option<IdTokenClaims>,
+    ) -> Session {
         let mut session = Session::new(self.inner.issuer.as_str(), &self.inner.config.client_id);
-        session.refresh_token = Some(refresh_token.clone());
-        session.claims = original_id_token.cloned();
-        self.refresh_session(&mut session).await?;
-        Ok(session)
+        session.refresh_token = Some(refresh_token);
+        session.claims = original_id_token;
+        session
     }
 
     /// Refreshes `session` in place: tokens, expiry and, when the provider sent a valid new
     /// ID token, its claims. A rotated refresh token replaces the old one (which must not be
     /// used again). When the provider refuses the refresh token, `session` loses it and
     /// [`Session::refresh_refused`] says why, so storing `session` afterwards records that a
-    /// new sign-in is needed.
-    pub async fn refresh_session(&self, session: &mut Session) -> Result<(), Error> {
+    /// new sign-in is needed. A session of another issuer or client is refused unsent.
+    pub async fn refresh(&self, session: &mut Session) -> Result<(), Error> {
         self.public_call(async {
+            self.check_session(session)?;
             self.refresh_in_place(session).await.map_err(|f| f.error)?;
             self.userinfo_after_refresh(session).await
         })
@@ -172,7 +173,7 @@ impl OidcDesktop {
         if session.expires_within(self.inner.clock.now_unix(), session.reuse_margin(margin))
             && session.refresh_token.is_some()
         {
-            self.refresh_session(session).await?;
+            self.refresh(session).await?;
         }
         session
             .access_token

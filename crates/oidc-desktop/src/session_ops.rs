@@ -53,7 +53,7 @@ impl OidcDesktop {
 
     /// Revokes `session`'s tokens at the provider (RFC 7009), with a DPoP proof when they are
     /// bound. A token the session does not have is skipped.
-    pub async fn revoke_session(&self, session: &Session, which: TokenKind) -> Result<(), Error> {
+    pub async fn revoke(&self, session: &Session, which: TokenKind) -> Result<(), Error> {
         let r = async {
             self.check_session(session)?;
             let meta = self.discovery().await?;

@@ -8,7 +8,7 @@ use oidc_token::{LogoutUrl, TokenTypeHint};
 use url::Url;
 
 use crate::events::LogLevel;
-use crate::{Error, OidcDesktop};
+use crate::{Error, OidcDesktop, Session};
 
 impl OidcDesktop {
     /// The revocation endpoint: configured, discovered, or from the RFC 8414 metadata.
@@ -21,9 +21,13 @@ impl OidcDesktop {
         .await
     }
 
-    /// Revokes a token (RFC 7009) given as text; [`Self::revoke_session`] revokes a
-    /// session's own (with its DPoP key when bound).
-    pub async fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<(), Error> {
+    /// Revokes a token (RFC 7009) given as text; [`Self::revoke`] revokes a session's own
+    /// (with its DPoP key when bound).
+    pub async fn revoke_token(
+        &self,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+    ) -> Result<(), Error> {
         let r = async {
             let meta = self.discovery().await?;
             let endpoint = self.revocation_endpoint(&meta).await?;
@@ -32,10 +36,22 @@ impl OidcDesktop {
         };
         self.public_call(r).await
     }
-    /// RP-initiated logout through the browser: opens the provider's `end_session_endpoint`
-    /// with `id_token_hint` and a loopback `post_logout_redirect_uri`, and waits for the
-    /// provider to send the browser back (bounded by the configured timeout).
-    pub async fn logout(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
+    /// RP-initiated logout of `session` through the browser: opens the provider's
+    /// `end_session_endpoint` with the session's ID token as `id_token_hint` and a loopback
+    /// `post_logout_redirect_uri`, and waits for the provider to send the browser back
+    /// (bounded by the configured timeout). A session of another issuer or client is refused
+    /// before the browser opens.
+    pub async fn logout(&self, session: &Session) -> Result<(), Error> {
+        self.public_call(async {
+            self.check_session(session)?;
+            self.logout_flow(session.id_token.as_ref()).await
+        })
+        .await
+    }
+
+    /// [`Self::logout`] without a session: with an ID token given as text as the hint, or
+    /// none (the provider then asks the user which session to end).
+    pub async fn logout_with_hint(&self, id_token: Option<&IdTokenString>) -> Result<(), Error> {
         self.public_call(self.logout_flow(id_token)).await
     }
 

@@ -293,7 +293,7 @@ async fn a_refused_refresh_token_is_recorded_dead_and_never_replayed() {
     let dir = Dir(tmp.path().join("tokens"));
     let (c, first) = signed_in(&op, dir.path()).await;
     // The provider forgets the grant (an administrator revoked it).
-    c.revoke(
+    c.revoke_token(
         first.refresh_token().unwrap().secret(),
         Some(oidc_desktop::token::TokenTypeHint::RefreshToken),
     )

@@ -90,11 +90,11 @@ async fn a_required_dpop_sign_in_binds_every_token_to_the_key() {
     assert!(ui.header("dpop").is_some());
     // The refresh stays bound to the same key.
     let mut refreshed = s.clone();
-    c.refresh_session(&mut refreshed).await.unwrap();
+    c.refresh(&mut refreshed).await.unwrap();
     assert_eq!(refreshed.dpop_thumbprint(), Some(jkt.as_str()));
     assert_ne!(refreshed.access_token(), s.access_token());
     // Revocation with a proof; the revoked token no longer opens UserInfo.
-    c.revoke_session(&refreshed, TokenKind::Both).await.unwrap();
+    c.revoke(&refreshed, TokenKind::Both).await.unwrap();
     let e = c.userinfo(&refreshed).await.unwrap_err();
     assert_eq!(e.kind(), "bearer_token_rejected", "{e}");
 }

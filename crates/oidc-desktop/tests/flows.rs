@@ -131,7 +131,7 @@ async fn refresh_token_grant_without_browser() {
     );
     // With the original ID token, a refreshed one must keep iss and sub.
     let mut session = second.clone();
-    c.refresh_session(&mut session).await.unwrap();
+    c.refresh(&mut session).await.unwrap();
     assert_ne!(
         session.refresh_token(),
         second.refresh_token(),
@@ -140,13 +140,11 @@ async fn refresh_token_grant_without_browser() {
     assert_eq!(session.claims().unwrap().sub, first.claims().unwrap().sub);
     // The old refresh token is dead after the rotation: replaying it fails (and, as real
     // providers do, revokes the whole grant).
-    let e = c.refresh(&rt, None).await.unwrap_err();
+    let mut replay = c.session_from_refresh_token(rt.clone(), None);
+    let e = c.refresh(&mut replay).await.unwrap_err();
     assert_eq!(e.kind(), "token_error");
     assert_eq!(e.provider_error().unwrap().error, "invalid_grant");
-    let e = c
-        .refresh(session.refresh_token().unwrap(), None)
-        .await
-        .unwrap_err();
+    let e = c.refresh(&mut session.clone()).await.unwrap_err();
     assert_eq!(
         e.kind(),
         "token_error",
@@ -235,7 +233,7 @@ fn blocking_wrapper_signs_in() {
     assert!(!b.signer_keys().unwrap().set().is_empty());
     let mut s = s;
     let before = s.access_token().unwrap().secret().to_owned();
-    b.refresh_session(&mut s).unwrap();
+    b.refresh(&mut s).unwrap();
     assert_ne!(s.access_token().unwrap().secret(), before, "refreshed");
     let token = b.fresh_access_token(&mut s).unwrap();
     assert_eq!(
@@ -243,7 +241,7 @@ fn blocking_wrapper_signs_in() {
         s.access_token().map(oidc_core::AccessToken::secret)
     );
     // the hint reaches the provider
-    b.revoke(
+    b.revoke_token(
         s.refresh_token().unwrap().secret(),
         Some(oidc_desktop::token::TokenTypeHint::RefreshToken),
     )
@@ -377,20 +375,17 @@ async fn logout_and_revocation() {
         .build()
         .unwrap();
     let s = c.authenticate().await.unwrap();
-    c.revoke(s.refresh_token().unwrap().secret(), None)
+    c.revoke_token(s.refresh_token().unwrap().secret(), None)
         .await
         .unwrap();
     assert_eq!(op.handle().requests_to(Endpoint::Revocation).len(), 1);
-    let e = c
-        .refresh(s.refresh_token().unwrap(), None)
-        .await
-        .unwrap_err();
+    let e = c.refresh(&mut s.clone()).await.unwrap_err();
     assert_eq!(
         e.kind(),
         "token_error",
         "a revoked refresh token is refused"
     );
-    c.logout(s.id_token()).await.unwrap();
+    c.logout(&s).await.unwrap();
     let end = op.handle().requests_to(Endpoint::EndSession);
     assert_eq!(end.len(), 1);
     assert!(end[0].param("id_token_hint").is_some());

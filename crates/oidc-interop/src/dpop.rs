@@ -63,16 +63,14 @@ async fn whole_life(env: &Env, issuer: &str) -> Check {
         "the provider's UserInfo accepted the DPoP-bound token as a bearer token"
     );
     let mut r = s.clone();
-    c.refresh_session(&mut r).await.map_err(|e| fail(&e))?;
+    c.refresh(&mut r).await.map_err(|e| fail(&e))?;
     ensure!(
         r.dpop_thumbprint() == Some(jkt.as_str()) && r.token_type() == Some("DPoP"),
         "the refreshed tokens are not bound to the same key"
     );
     ensure!(r.access_token() != s.access_token(), "no new access token");
     c.userinfo(&r).await.map_err(|e| fail(&e))?;
-    c.revoke_session(&r, TokenKind::Both)
-        .await
-        .map_err(|e| fail(&e))?;
+    c.revoke(&r, TokenKind::Both).await.map_err(|e| fail(&e))?;
     let after = c.introspect(&r).await.map_err(|e| fail(&e))?;
     ensure!(!after.active, "the revoked access token is still active");
     Ok(format!(

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use oidc_desktop::core::{GrantType, Prompt, RefreshToken, ResponseMode, ResponseType};
-use oidc_desktop::token::TokenTypeHint;
 use oidc_desktop::{
     ClientAuthMethod, DeviceCodePrompt, Error, Events, OidcDesktop, OidcDesktopBuilder, ParMode,
-    RecordingEvents, Session,
+    RecordingEvents, Session, TokenKind,
 };
 
 use crate::agent::{Agent, Mode, Outcome};
@@ -34,6 +33,13 @@ fn base(env: &Env, client_id: &str) -> OidcDesktopBuilder {
         // turns it on, the others test the plain front channel.
         .par(ParMode::Never)
         .timeout(Duration::from_secs(30))
+}
+
+/// A refresh with a refresh token alone (no session of its own): `Ok` is the refreshed
+/// session.
+async fn refresh_with(client: &OidcDesktop, rt: &RefreshToken) -> Result<Session, Error> {
+    let mut s = client.session_from_refresh_token(rt.clone(), None);
+    client.refresh(&mut s).await.map(|()| s)
 }
 
 fn agent(env: &Env, mode: Mode) -> Result<Agent, String> {
@@ -423,7 +429,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 .map_err(|e| fail(&e))?;
             let rt0 = s.refresh_token().cloned().ok_or("no refresh token")?;
             let at0 = s.access_token().map(|a| a.secret().to_owned());
-            client.refresh_session(&mut s).await.map_err(|e| fail(&e))?;
+            client.refresh(&mut s).await.map_err(|e| fail(&e))?;
             let rt1 = s.refresh_token().cloned().ok_or("no refresh token after refresh")?;
             ensure!(rt1.secret() != rt0.secret(), "the refresh token did not rotate");
             ensure!(
@@ -431,7 +437,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 "no new access token"
             );
             ensure!(sub(&s) == "alice", "refreshed ID token sub {:?}", sub(&s));
-            client.refresh_session(&mut s).await.map_err(|e| fail(&e))?;
+            client.refresh(&mut s).await.map_err(|e| fail(&e))?;
             let rt2 = s.refresh_token().cloned().ok_or("no refresh token after 2nd refresh")?;
             ensure!(rt2.secret() != rt1.secret(), "the second refresh did not rotate");
             let u = client
@@ -451,14 +457,14 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
         async {
             let (old, s) = consumed.take().ok_or("needs refresh-rotation")?;
             let client = builder(env, "desktop-public").build().map_err(|e| fail(&e))?;
-            let e = refused(client.refresh(&old, None).await, "the consumed refresh token still worked")?;
+            let e = refused(refresh_with(&client, &old).await, "the consumed refresh token still worked")?;
             ensure!(
                 e.provider_error().is_some_and(|p| p.error == "invalid_grant"),
                 "want invalid_grant, got {}",
                 fail(&e)
             );
             let newest = s.refresh_token().cloned().ok_or("no newest token")?;
-            let e2 = refused(client.refresh(&newest, None).await, "the newest refresh token survived the replay")?;
+            let e2 = refused(refresh_with(&client, &newest).await, "the newest refresh token survived the replay")?;
             ensure!(
                 e2.provider_error().is_some_and(|p| p.error == "invalid_grant"),
                 "want invalid_grant for the newest, got {}",
@@ -571,7 +577,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let before = page_kind(&a.with_mode(Mode::Look).navigate(&probe_auth_url(env)).await);
             ensure!(before == "consent", "before logout the provider showed {before}, want consent (session alive)");
             client
-                .logout(s.id_token())
+                .logout(&s)
                 .await
                 .map_err(|e| fail(&e))?;
             let o = agent_trace(&a).await;
@@ -596,10 +602,10 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             let client = builder(env, "desktop-public").build().map_err(|e| fail(&e))?;
             let rt = s.refresh_token().cloned().ok_or("no refresh token")?;
             client
-                .revoke(rt.secret(), Some(TokenTypeHint::RefreshToken))
+                .revoke(&s, TokenKind::Refresh)
                 .await
                 .map_err(|e| fail(&e))?;
-            let e = refused(client.refresh(&rt, None).await, "the revoked refresh token still worked")?;
+            let e = refused(refresh_with(&client, &rt).await, "the revoked refresh token still worked")?;
             ensure!(
                 e.provider_error().is_some_and(|p| p.error == "invalid_grant"),
                 "want invalid_grant, got {}",
@@ -607,7 +613,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
             );
             let at = s.access_token().ok_or("no access token")?;
             client
-                .revoke(at.secret(), Some(TokenTypeHint::AccessToken))
+                .revoke(&s, TokenKind::Access)
                 .await
                 .map_err(|e| fail(&e))?;
             let e2 = refused(client.request_user_info(at, "alice").await, "the revoked access token still works at userinfo")?;
