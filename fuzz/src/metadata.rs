@@ -30,15 +30,23 @@ pub fn discovery(data: &[u8]) {
         let text = |name: &str| v.get(name).and_then(Value::as_str);
         assert_eq!(md.issuer(), issuer.as_str());
         assert_eq!(text("issuer"), Some(md.issuer()));
+        // Endpoints are handed out parsed: the same URL as the member's text, parsed.
+        let url = |name: &str| text(name).and_then(|t| oidc_core::url::Url::parse(t).ok());
         assert_eq!(
-            text("authorization_endpoint"),
+            url("authorization_endpoint").as_ref(),
             Some(md.authorization_endpoint())
         );
-        assert_eq!(text("jwks_uri"), Some(md.jwks_uri()));
-        assert_eq!(text("token_endpoint"), md.token_endpoint());
-        assert_eq!(text("userinfo_endpoint"), md.userinfo_endpoint());
-        assert_eq!(text("end_session_endpoint"), md.end_session_endpoint());
-        assert_eq!(text("revocation_endpoint"), md.revocation_endpoint());
+        assert_eq!(url("jwks_uri").as_ref(), Some(md.jwks_uri()));
+        assert_eq!(url("token_endpoint").as_ref(), md.token_endpoint());
+        assert_eq!(url("userinfo_endpoint").as_ref(), md.userinfo_endpoint());
+        assert_eq!(
+            url("end_session_endpoint").as_ref(),
+            md.end_session_endpoint()
+        );
+        assert_eq!(
+            url("revocation_endpoint").as_ref(),
+            md.revocation_endpoint()
+        );
         let algs: Vec<&str> = md
             .id_token_signing_alg_values_supported()
             .iter()

@@ -173,7 +173,7 @@ impl OidcDesktop {
             .with_clock(self.inner.clock.clone())
             .with_options(options);
         if let Some(t) = meta.token_endpoint() {
-            tc = tc.with_assertion_audience(t);
+            tc = tc.with_assertion_audience(t.as_str());
         }
         Ok(tc)
     }
@@ -183,14 +183,13 @@ impl OidcDesktop {
     pub(crate) fn endpoint(
         &self,
         configured: Option<&Url>,
-        discovered: Option<&str>,
+        discovered: Option<&Url>,
         member: &'static str,
     ) -> Result<Url, Error> {
-        if let Some(u) = configured {
-            return Ok(u.clone());
-        }
-        let d = discovered.ok_or(Error::MissingEndpoint(member))?;
-        Url::parse(d).map_err(|_| Error::MissingEndpoint(member))
+        configured
+            .or(discovered)
+            .cloned()
+            .ok_or(Error::MissingEndpoint(member))
     }
 
     /// [`Self::endpoint`], and when the OpenID discovery document lacks it, the provider's
@@ -199,7 +198,7 @@ impl OidcDesktop {
     pub(crate) async fn endpoint_or_oauth(
         &self,
         configured: Option<&Url>,
-        discovered: Option<&str>,
+        discovered: Option<&Url>,
         member: &'static str,
     ) -> Result<Url, Error> {
         if configured.is_some() || discovered.is_some() {

@@ -36,7 +36,7 @@ fn each_presets_discovery_document_loads_with_its_quirks() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         if preset.default_issuer().is_some() {
             assert!(
-                md.authorization_endpoint().starts_with("https://"),
+                md.authorization_endpoint().as_str().starts_with("https://"),
                 "{name}"
             );
         }

@@ -153,9 +153,6 @@ pub enum Error {
         /// The issuer in the document.
         found: String,
     },
-    /// The provider metadata has no `jwks_uri` and no override was set.
-    #[error("no JWKS URL: the metadata has no jwks_uri and no override is set")]
-    NoJwksUri,
     /// The key set is not a valid JWKS.
     #[error("the JWKS is invalid: {0}")]
     Jwks(#[source] oidc_jose::Error),
@@ -179,7 +176,7 @@ impl Error {
             | Error::InvalidEndpoint { .. }
             | Error::IssuerMismatch { .. } => Document::Discovery,
             Error::OAuthIssuerMismatch { .. } => Document::OAuthMetadata,
-            Error::NoJwksUri | Error::Jwks(_) => Document::Jwks,
+            Error::Jwks(_) => Document::Jwks,
         }
     }
 
@@ -207,7 +204,6 @@ impl Error {
             | Error::MissingMember { .. }
             | Error::InvalidEndpoint { .. } => "invalid_discovery",
             Error::IssuerMismatch { .. } | Error::OAuthIssuerMismatch { .. } => "issuer_mismatch",
-            Error::NoJwksUri => "no_jwks_uri",
             Error::Jwks(_) => "invalid_jwks",
         }
     }

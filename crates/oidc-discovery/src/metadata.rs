@@ -10,6 +10,7 @@ use oidc_core::{HttpRequest, HttpResponse, IssuerUrl};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
+use url::Url;
 
 use crate::{Document, Error};
 
@@ -323,6 +324,7 @@ impl Text {
 pub struct ProviderMetadata {
     raw: String,
     f: Fields,
+    urls: Endpoints,
     multi_tenant_template: bool,
     lists: Lists,
     value: OnceLock<Value>,
@@ -351,6 +353,84 @@ macro_rules! str_getters {
             self.text(&self.f.$name)
         }
     )*};
+}
+
+macro_rules! url_getters {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self) -> Option<&Url> {
+            self.urls.$name.as_ref()
+        }
+    )*};
+}
+
+/// Every endpoint of the document, parsed and checked once, at load.
+#[derive(Debug, Clone)]
+struct Endpoints {
+    authorization_endpoint: Url,
+    jwks_uri: Url,
+    token_endpoint: Option<Url>,
+    userinfo_endpoint: Option<Url>,
+    registration_endpoint: Option<Url>,
+    revocation_endpoint: Option<Url>,
+    introspection_endpoint: Option<Url>,
+    end_session_endpoint: Option<Url>,
+    check_session_iframe: Option<Url>,
+    device_authorization_endpoint: Option<Url>,
+    pushed_authorization_request_endpoint: Option<Url>,
+}
+
+impl Endpoints {
+    fn parse(raw: &str, f: &Fields, issuer: &IssuerUrl) -> Result<Self, Error> {
+        let optional = |member: &'static str, at: &Option<Text>| {
+            text(raw, at)
+                .map(|u| parse_endpoint(member, u, issuer))
+                .transpose()
+        };
+        let required = |member: &'static str, at: &Option<Text>| {
+            optional(member, at)?.ok_or(Error::MissingMember { member })
+        };
+        Ok(Self {
+            authorization_endpoint: required("authorization_endpoint", &f.authorization_endpoint)?,
+            jwks_uri: required("jwks_uri", &f.jwks_uri)?,
+            token_endpoint: optional("token_endpoint", &f.token_endpoint)?,
+            userinfo_endpoint: optional("userinfo_endpoint", &f.userinfo_endpoint)?,
+            registration_endpoint: optional("registration_endpoint", &f.registration_endpoint)?,
+            revocation_endpoint: optional("revocation_endpoint", &f.revocation_endpoint)?,
+            introspection_endpoint: optional("introspection_endpoint", &f.introspection_endpoint)?,
+            end_session_endpoint: optional("end_session_endpoint", &f.end_session_endpoint)?,
+            check_session_iframe: optional("check_session_iframe", &f.check_session_iframe)?,
+            device_authorization_endpoint: optional(
+                "device_authorization_endpoint",
+                &f.device_authorization_endpoint,
+            )?,
+            pushed_authorization_request_endpoint: optional(
+                "pushed_authorization_request_endpoint",
+                &f.pushed_authorization_request_endpoint,
+            )?,
+        })
+    }
+}
+
+/// A kept string member's text.
+fn text<'s>(raw: &'s str, member: &'s Option<Text>) -> Option<&'s str> {
+    member.as_ref().map(|t| t.get(raw))
+}
+
+/// The document's `issuer` against the one expected: exactly, or (with the quirk) as
+/// Microsoft's multi-tenant template; `Ok(true)` for a template.
+fn check_issuer(found: Option<&str>, expected: &IssuerUrl, quirks: &Quirks) -> Result<bool, Error> {
+    let found = found.ok_or(Error::MissingMember { member: "issuer" })?;
+    if found == expected.as_str() {
+        Ok(false)
+    } else if quirks.microsoft_multi_tenant_issuer && template_matches(found, expected.as_str()) {
+        Ok(true)
+    } else {
+        Err(Error::IssuerMismatch {
+            expected: expected.as_str().to_owned(),
+            found: found.to_owned(),
+        })
+    }
 }
 
 macro_rules! list_getters {
@@ -396,68 +476,20 @@ impl ProviderMetadata {
         let doc: Doc<'_> =
             serde_json::from_str(&raw).map_err(|e| json_error(Document::Discovery, e, true))?;
         let f = Fields::new(doc, &raw);
-        let mut md = Self {
+        let multi_tenant_template = check_issuer(text(&raw, &f.issuer), expected_issuer, quirks)?;
+        let urls = Endpoints::parse(&raw, &f, expected_issuer)?;
+        Ok(Self {
             raw,
             f,
-            multi_tenant_template: false,
+            urls,
+            multi_tenant_template,
             lists: Lists::default(),
             value: OnceLock::new(),
-        };
-        md.validate(expected_issuer, quirks)?;
-        Ok(md)
-    }
-
-    fn validate(&mut self, expected: &IssuerUrl, quirks: &Quirks) -> Result<(), Error> {
-        let found = self
-            .text(&self.f.issuer)
-            .ok_or(Error::MissingMember { member: "issuer" })?;
-        if found != expected.as_str() {
-            if quirks.microsoft_multi_tenant_issuer && template_matches(found, expected.as_str()) {
-                self.multi_tenant_template = true;
-            } else {
-                return Err(Error::IssuerMismatch {
-                    expected: expected.as_str().to_owned(),
-                    found: found.to_owned(),
-                });
-            }
-        }
-        if self.f.authorization_endpoint.is_none() {
-            return Err(Error::MissingMember {
-                member: "authorization_endpoint",
-            });
-        }
-        if self.f.jwks_uri.is_none() {
-            return Err(Error::MissingMember { member: "jwks_uri" });
-        }
-        let endpoints: [(&'static str, &Option<Text>); 11] = [
-            ("authorization_endpoint", &self.f.authorization_endpoint),
-            ("token_endpoint", &self.f.token_endpoint),
-            ("userinfo_endpoint", &self.f.userinfo_endpoint),
-            ("jwks_uri", &self.f.jwks_uri),
-            ("registration_endpoint", &self.f.registration_endpoint),
-            ("revocation_endpoint", &self.f.revocation_endpoint),
-            ("introspection_endpoint", &self.f.introspection_endpoint),
-            ("end_session_endpoint", &self.f.end_session_endpoint),
-            (
-                "device_authorization_endpoint",
-                &self.f.device_authorization_endpoint,
-            ),
-            (
-                "pushed_authorization_request_endpoint",
-                &self.f.pushed_authorization_request_endpoint,
-            ),
-            ("check_session_iframe", &self.f.check_session_iframe),
-        ];
-        for (member, value) in endpoints {
-            if let Some(url) = self.text(value) {
-                check_endpoint(member, url, expected)?;
-            }
-        }
-        Ok(())
+        })
     }
 
     fn text<'s>(&'s self, member: &'s Option<Text>) -> Option<&'s str> {
-        member.as_ref().map(|t| t.get(&self.raw))
+        text(&self.raw, member)
     }
 
     /// A list member (`None` when absent or null), read from its span of the raw JSON on
@@ -523,46 +555,48 @@ impl ProviderMetadata {
         }
     }
 
-    /// The authorization endpoint (required).
-    pub fn authorization_endpoint(&self) -> &str {
-        // `validate` refused documents without one.
-        self.text(&self.f.authorization_endpoint)
-            .unwrap_or_default()
+    /// The authorization endpoint (required; checked like every endpoint, see
+    /// [`check_endpoint_url`]).
+    pub fn authorization_endpoint(&self) -> &Url {
+        &self.urls.authorization_endpoint
     }
 
     /// The JWKS URL (required).
-    pub fn jwks_uri(&self) -> &str {
-        // `validate` refused documents without one.
-        self.text(&self.f.jwks_uri).unwrap_or_default()
+    pub fn jwks_uri(&self) -> &Url {
+        &self.urls.jwks_uri
+    }
+
+    url_getters! {
+        /// The token endpoint.
+        token_endpoint;
+        /// The UserInfo endpoint.
+        userinfo_endpoint;
+        /// The dynamic registration endpoint (RFC 7591).
+        registration_endpoint;
+        /// The RFC 7009 revocation endpoint.
+        revocation_endpoint;
+        /// The RFC 7662 introspection endpoint.
+        introspection_endpoint;
+        /// The RP-initiated logout endpoint.
+        end_session_endpoint;
+        /// The session management iframe.
+        check_session_iframe;
+        /// The RFC 8628 device authorization endpoint.
+        device_authorization_endpoint;
+        /// The RFC 9126 pushed authorization request endpoint.
+        pushed_authorization_request_endpoint;
     }
 
     str_getters! {
-        /// The token endpoint (`discovery_doc_details_token_url`).
-        token_endpoint;
-        /// The UserInfo endpoint (`discovery_doc_details_user_info_url`).
-        userinfo_endpoint;
-        /// The dynamic registration endpoint (`discovery_doc_details_registration_url`).
-        registration_endpoint;
-        /// Human-readable documentation (`discovery_doc_details_service_docs_url`).
+        /// Human-readable documentation for developers (a page, not an endpoint: not
+        /// checked).
         service_documentation;
-        /// The policy URL.
+        /// The provider's policy page (not checked).
         op_policy_uri;
-        /// The terms of service URL.
+        /// The provider's terms of service page (not checked).
         op_tos_uri;
-        /// RFC 7009 revocation endpoint.
-        revocation_endpoint;
-        /// RFC 7662 introspection endpoint.
-        introspection_endpoint;
         /// RFC 8414 signed metadata (a JWT), unverified.
         signed_metadata;
-        /// RP-initiated logout endpoint (`discovery_doc_details_logout_url`).
-        end_session_endpoint;
-        /// Session management iframe.
-        check_session_iframe;
-        /// RFC 8628 device authorization endpoint.
-        device_authorization_endpoint;
-        /// RFC 9126 pushed authorization request endpoint.
-        pushed_authorization_request_endpoint;
     }
 
     list_getters! {
@@ -803,6 +837,18 @@ pub(crate) fn check_endpoint(
     url: &str,
     issuer: &IssuerUrl,
 ) -> Result<(), Error> {
+    parse_endpoint(member, url, issuer).map(|_| ())
+}
+
+/// An endpoint URL parsed, or why it is refused: `https`, or `http` on a loopback address
+/// (or the issuer's own host) only when the issuer itself is a local `http` issuer; no
+/// whitespace, controls or shell metacharacters, since an endpoint may end up on a
+/// browser's command line.
+pub(crate) fn parse_endpoint(
+    member: &'static str,
+    url: &str,
+    issuer: &IssuerUrl,
+) -> Result<Url, Error> {
     let bad = |reason| Error::InvalidEndpoint {
         member,
         url: url.to_owned(),
@@ -814,16 +860,10 @@ pub(crate) fn check_endpoint(
             "it contains whitespace, control characters or shell metacharacters",
         ));
     }
-    // Fast path for the common case: `https://host...`.
-    if let Some(rest) = url.strip_prefix("https://")
-        && !rest.is_empty()
-        && !rest.starts_with(['/', '?', '#', ':'])
-    {
-        return Ok(());
-    }
-    let parsed = url::Url::parse(url).map_err(|_| bad("not an absolute URL"))?;
+    let parsed = Url::parse(url).map_err(|_| bad("not an absolute URL"))?;
     match parsed.scheme() {
-        "https" => Ok(()),
+        "https" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(parsed),
+        "https" => Err(bad("an https URL needs a host")),
         "http" => {
             let loopback_ip = oidc_core::is_loopback_ip_host(&parsed);
             let issuer_host = parsed.host_str() == issuer.url().host_str();
@@ -832,7 +872,7 @@ pub(crate) fn check_endpoint(
                     "http is allowed only when the issuer itself is a local http issuer; use https",
                 ))
             } else if loopback_ip || issuer_host {
-                Ok(())
+                Ok(parsed)
             } else {
                 Err(bad(
                     "http is allowed only for loopback addresses; use https",
@@ -996,8 +1036,11 @@ mod tests {
         assert!(matches!(md.f.issuer, Some(Text::Owned(_))));
         assert!(matches!(md.f.authorization_endpoint, Some(Text::Span(_))));
         assert_eq!(md.issuer(), "https://op.example");
-        assert_eq!(md.authorization_endpoint(), "https://op.example/a");
-        assert_eq!(md.token_endpoint(), Some("https://op.example/t"));
+        assert_eq!(md.authorization_endpoint().as_str(), "https://op.example/a");
+        assert_eq!(
+            md.token_endpoint().map(Url::as_str),
+            Some("https://op.example/t")
+        );
         assert_eq!(md.userinfo_endpoint(), None);
         assert!(matches!(md.f.scopes_supported, Some(ListAt::Elsewhere)));
         assert!(md.f.claims_supported.is_none());
@@ -1077,5 +1120,30 @@ mod tests {
             let e = check(bad, &remote).expect_err(bad);
             assert!(e.to_string().contains("metacharacters"), "{e}");
         }
+        // What looks like `https://host` but is no URL is refused at load, not handed out
+        // to fail (or read as missing) at first use.
+        for bad in [
+            "https://[op.example/token",
+            "https://op.example:99999/token",
+            "https://%zz/token",
+        ] {
+            let e = check(bad, &remote).expect_err(bad);
+            assert!(e.to_string().contains("not an absolute URL"), "{bad}: {e}");
+        }
+        let doc = |token: &str| {
+            format!(
+                r#"{{"issuer":"https://op.example","authorization_endpoint":"https://op.example/a",
+                "jwks_uri":"https://op.example/k","token_endpoint":"{token}"}}"#
+            )
+        };
+        let md = ProviderMetadata::load(doc("https://OP.example:443/t"), &remote).expect("load");
+        assert_eq!(
+            md.token_endpoint().map(Url::as_str),
+            Some("https://op.example/t"),
+            "handed out parsed"
+        );
+        let e = ProviderMetadata::load(doc("https://op.example:99999/t"), &remote)
+            .expect_err("port out of range");
+        assert!(matches!(e, Error::InvalidEndpoint { .. }), "{e}");
     }
 }

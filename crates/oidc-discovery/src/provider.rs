@@ -329,7 +329,7 @@ impl Provider {
             return Ok(u.clone());
         }
         let md = self.metadata().await?;
-        url::Url::parse(md.jwks_uri()).map_err(|_| Error::NoJwksUri)
+        Ok(md.jwks_uri().clone())
     }
 
     /// The signing keys, from the cache when fresh, otherwise fetched.
