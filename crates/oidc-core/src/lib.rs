@@ -52,6 +52,7 @@ mod error;
 mod grant;
 mod http_client;
 mod ids;
+pub mod json_check;
 mod pkce;
 mod random;
 pub mod redact;

@@ -6,9 +6,10 @@ use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use oidc_core::json_check::AnyJson;
 use oidc_core::{HttpRequest, HttpResponse, IssuerUrl};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use url::Url;
 
@@ -58,13 +59,89 @@ impl Quirks {
 ///   use of that list.
 macro_rules! members {
     (strings { $($s:ident,)* } lists { $($l:ident,)* } flags { $($b:ident,)* }) => {
-        #[derive(Default, Deserialize)]
-        // The name shows in errors ("expected struct Fields"); kept from the earlier parser.
-        #[serde(default, expecting = "struct Fields")]
+        #[derive(Default)]
         struct Doc<'a> {
-            $(#[serde(borrow)] $s: Option<Str<'a>>,)*
-            $(#[serde(borrow)] $l: Option<StrList<'a>>,)*
+            $($s: Option<Str<'a>>,)*
+            $($l: Option<StrList<'a>>,)*
             $($b: Option<bool>,)*
+        }
+
+        /// What a derived `Deserialize` would do (each member once, `null` as absent, the
+        /// same error texts), except that a member this type does not know is read in full
+        /// ([`AnyJson`]) instead of skipped: a number out of range then fails here, as it
+        /// would fail the `Value` parse behind [`ProviderMetadata::json`].
+        impl<'de: 'a, 'a> Deserialize<'de> for Doc<'a> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #[allow(non_camel_case_types, reason = "one variant per member, by its name")]
+                enum Member { $($s,)* $($l,)* $($b,)* Other }
+
+                struct Name;
+                impl<'de> Visitor<'de> for Name {
+                    type Value = Member;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a member name")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Member, E> {
+                        Ok(match v {
+                            $(stringify!($s) => Member::$s,)*
+                            $(stringify!($l) => Member::$l,)*
+                            $(stringify!($b) => Member::$b,)*
+                            _ => Member::Other,
+                        })
+                    }
+                }
+                impl<'de> Deserialize<'de> for Member {
+                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        d.deserialize_identifier(Name)
+                    }
+                }
+
+                struct V<'a>(PhantomData<&'a ()>);
+                impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+                    type Value = Doc<'a>;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        // The name shows in errors; kept from the earlier parser.
+                        f.write_str("struct Fields")
+                    }
+                    fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Doc<'a>, M::Error> {
+                        // `Some(None)`: seen as `null`, which still counts as seen.
+                        $(let mut $s: Option<Option<Str<'a>>> = None;)*
+                        $(let mut $l: Option<Option<StrList<'a>>> = None;)*
+                        $(let mut $b: Option<Option<bool>> = None;)*
+                        while let Some(member) = m.next_key::<Member>()? {
+                            match member {
+                                $(Member::$s => {
+                                    if $s.is_some() {
+                                        return Err(de::Error::duplicate_field(stringify!($s)));
+                                    }
+                                    $s = Some(m.next_value()?);
+                                })*
+                                $(Member::$l => {
+                                    if $l.is_some() {
+                                        return Err(de::Error::duplicate_field(stringify!($l)));
+                                    }
+                                    $l = Some(m.next_value()?);
+                                })*
+                                $(Member::$b => {
+                                    if $b.is_some() {
+                                        return Err(de::Error::duplicate_field(stringify!($b)));
+                                    }
+                                    $b = Some(m.next_value()?);
+                                })*
+                                Member::Other => {
+                                    m.next_value::<AnyJson>()?;
+                                }
+                            }
+                        }
+                        Ok(Doc {
+                            $($s: $s.flatten(),)*
+                            $($l: $l.flatten(),)*
+                            $($b: $b.flatten(),)*
+                        })
+                    }
+                }
+                d.deserialize_map(V(PhantomData))
+            }
         }
 
         #[derive(Debug, Clone, Default)]
@@ -1087,6 +1164,26 @@ mod tests {
         }
         let err = load("1").expect_err("number");
         assert!(err.to_string().contains("expected struct Fields"), "{err}");
+        let err = load("[]").expect_err("array");
+        assert!(err.to_string().contains("expected struct Fields"), "{err}");
+    }
+
+    #[test]
+    fn unknown_members_are_read_as_strictly_as_the_json_view_reads_them() {
+        let base = r#""issuer":"https://op.example","authorization_endpoint":"https://op.example/a","jwks_uri":"https://op.example/j""#;
+        // Skipped unread, `1e400` let the document load while `json()` (a `Value` parse of
+        // the same text) failed: every lookup through it then read as absent.
+        for extra in [r#""x":1e400"#, r#""x":{"y":[1,-1e999]}"#] {
+            let err = load(&format!("{{{base},{extra}}}")).expect_err(extra);
+            assert!(matches!(err, Error::InvalidJson { .. }), "{extra}: {err:?}");
+            assert!(
+                err.to_string().contains("number out of range"),
+                "{extra}: {err}"
+            );
+        }
+        let md = load(&format!(r#"{{{base},"x":1e300,"y":{{"z":[1,"2"]}}}}"#)).expect("in range");
+        assert_ne!(md.json(), &Value::Null);
+        assert_eq!(md.get_metadata("/y/z/1").as_deref(), Some("2"));
     }
 
     #[test]

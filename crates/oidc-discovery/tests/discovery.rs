@@ -876,3 +876,22 @@ fn advertised_lists_and_their_defaults() {
         Some("https://dev-123456.okta.com/oauth2/v1/clients")
     );
 }
+
+/// Documents that once loaded when they should not have (see `tests/regressions/README.md`);
+/// each must be refused without a panic.
+#[test]
+fn regression_documents_are_refused() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let r = ProviderMetadata::load(raw, &issuer("https://op.example"));
+        assert!(r.is_err(), "{} loaded", path.display());
+        n += 1;
+    }
+    assert!(n >= 1, "expected the regression files in {}", dir.display());
+}

@@ -355,7 +355,7 @@ impl IdTokenClaims {
         // The typed pass skips unknown members without reading their numbers, so
         // `{"x":1e400}` got through it while the full parse behind `json()` refuses it: the
         // token was accepted with claims that read as empty. Read every member once more.
-        serde_json::from_slice::<crate::json_check::AnyJson>(&payload)
+        serde_json::from_slice::<oidc_core::json_check::AnyJson>(&payload)
             .map_err(|_| Error::Malformed(Malformed::ClaimsJson))?;
         // serde_json accepted the bytes, so they are valid UTF-8.
         let raw =

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::json_check::{AnyJson, AnyVisitor};
+use oidc_core::json_check::{AnyJson, AnyVisitor};
 
 use crate::{Algorithm, Error, b64, der};
 

@@ -50,7 +50,6 @@ mod claims;
 mod der;
 mod dpop;
 mod error;
-mod json_check;
 mod jwk;
 mod jws;
 mod sign;

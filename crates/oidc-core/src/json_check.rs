@@ -3,12 +3,21 @@
 //!
 //! serde's derived structs skip unknown members with `deserialize_ignored_any`, which does not
 //! read numbers; text they accept can still be refused by a `Value` parse. Where both parses
-//! meet the same bytes, [`AnyJson`] makes them agree.
+//! meet the same bytes (a typed view now, a `Value` of the same document later), reading the
+//! members the typed view skips as [`AnyJson`] makes them agree.
+//!
+//! ```
+//! use oidc_core::json_check::AnyJson;
+//! assert!(serde_json::from_str::<AnyJson>(r#"{"a":[1,"x",null]}"#).is_ok());
+//! // Ignored by `IgnoredAny`, refused by a `Value` parse, and so here:
+//! assert!(serde_json::from_str::<serde::de::IgnoredAny>(r#"{"a":1e400}"#).is_ok());
+//! assert!(serde_json::from_str::<AnyJson>(r#"{"a":1e400}"#).is_err());
+//! ```
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Any JSON value; deserializing it checks the value, keeping nothing.
-pub(crate) struct AnyJson;
+pub struct AnyJson;
 
 impl<'de> Deserialize<'de> for AnyJson {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -17,7 +26,7 @@ impl<'de> Deserialize<'de> for AnyJson {
 }
 
 /// The visitor behind [`AnyJson`], for callers that already hold a map or sequence.
-pub(crate) struct AnyVisitor;
+pub struct AnyVisitor;
 
 impl<'de> Visitor<'de> for AnyVisitor {
     type Value = AnyJson;
