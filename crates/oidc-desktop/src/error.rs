@@ -65,20 +65,22 @@ pub enum Error {
     /// (`revocation_endpoint`, …) of the OpenID discovery document, which was also looked
     /// for in the RFC 8414 metadata where that can publish it.
     #[error(
-        "the provider publishes no `{0}` in its metadata; set it explicitly (Config::{0}, or the command line's --{flag})",
+        "the provider publishes no `{0}` in its metadata; set it explicitly (OidcDesktopBuilder::{0}, or the command line's --{flag})",
         flag = .0.replace('_', "-")
     )]
     MissingEndpoint(&'static str),
     /// The authorization response came back in another response mode than the one
     /// requested (e.g. in the query when `form_post` was asked for) and was refused.
     #[error(
-        "the authorization response arrived by {arrived} although {requested} was requested; it was refused"
+        "the authorization response arrived by {} although {} was requested; it was refused",
+        .arrived.as_str(),
+        .requested.as_str()
     )]
     ResponseModeMismatch {
-        /// The mode requested (`query`, `fragment`, `form_post`).
-        requested: &'static str,
+        /// The mode requested.
+        requested: oidc_core::ResponseMode,
         /// The way it arrived.
-        arrived: &'static str,
+        arrived: oidc_core::ResponseMode,
     },
     /// The token endpoint answered an OpenID request without an ID token.
     #[error("the token response carries no id_token although the scope includes openid")]
@@ -105,7 +107,7 @@ pub enum Error {
     #[error("the stored session is unreadable: {0}")]
     StoredSession(#[source] serde_json::Error),
     /// A request carried a DPoP proof and the provider answered with another token type
-    /// (it ignored DPoP): refused unless `Config::allow_dpop_downgrade`.
+    /// (it ignored DPoP): refused unless `OidcDesktopBuilder::allow_dpop_downgrade`.
     #[error(
         "the provider answered a DPoP request with `{token_type}` tokens, which a thief could use; set allow_dpop_downgrade to accept them"
     )]

@@ -1,7 +1,7 @@
 //! Signing in when the browser cannot reach this machine (SSH, containers): the user pastes
 //! the address the browser ended on, and it goes through the checks a redirect would.
 
-use oidc_core::{AuthorizationResponse, IssuerUrl, RedirectUrl, State};
+use oidc_core::{AuthorizationResponse, IssuerUrl, RedirectUrl, ResponseMode, State};
 use url::Url;
 
 /// Lines the user pasted: each holds the address the browser ended on after the sign-in
@@ -39,7 +39,7 @@ pub(crate) struct Expected<'a> {
 #[derive(Debug)]
 pub(crate) struct Pasted {
     pub(crate) response: AuthorizationResponse,
-    pub(crate) mode: &'static str,
+    pub(crate) mode: ResponseMode,
 }
 
 /// Checks one pasted line: the address of this sign-in (or a bare query), the right
@@ -63,8 +63,8 @@ pub(crate) fn check_pasted(line: &str, e: &Expected<'_>) -> Result<Pasted, Strin
             ));
         }
         match (url.query(), url.fragment()) {
-            (_, Some(f)) if !f.is_empty() => (f.to_owned(), "fragment"),
-            (Some(q), _) => (q.to_owned(), "query"),
+            (_, Some(f)) if !f.is_empty() => (f.to_owned(), ResponseMode::Fragment),
+            (Some(q), _) => (q.to_owned(), ResponseMode::Query),
             _ => return Err("the address carries no sign-in response".to_owned()),
         }
     } else {
@@ -74,7 +74,7 @@ pub(crate) fn check_pasted(line: &str, e: &Expected<'_>) -> Result<Pasted, Strin
                 "paste the whole address the browser shows, or its part after `?`".to_owned(),
             );
         }
-        (q.to_owned(), "query")
+        (q.to_owned(), ResponseMode::Query)
     };
     let response = AuthorizationResponse::from_query(&params)
         .map_err(|err| format!("the response is malformed: {err}"))?;
@@ -124,14 +124,14 @@ mod tests {
         ] {
             let p = check_pasted(line, &e).unwrap_or_else(|err| panic!("{line}: {err}"));
             assert_eq!(p.response.get("code"), Some("c"));
-            assert_eq!(p.mode, "query");
+            assert_eq!(p.mode, ResponseMode::Query);
         }
         let p = check_pasted(
             "http://127.0.0.1:5000/callback#code=c&state=st&iss=https%3A%2F%2Fop.example",
             &e,
         )
         .unwrap_or_else(|err| panic!("{err}"));
-        assert_eq!(p.mode, "fragment");
+        assert_eq!(p.mode, ResponseMode::Fragment);
         // a delivered provider error is the provider's answer
         let p = check_pasted(
             "error=access_denied&state=st&iss=https%3A%2F%2Fop.example",

@@ -2,8 +2,8 @@
 //! browser launch, and the wait for whichever comes first — the redirect, a pasted address
 //! that passes the same checks, or a browser command that failed.
 
-use oidc_core::{AuthorizationResponse, RedirectUrl};
-use oidc_loopback::{CallbackParams, LoopbackConfig, LoopbackServer};
+use oidc_core::{AuthorizationResponse, RedirectUrl, ResponseMode};
+use oidc_loopback::{Arrival, CallbackParams, LoopbackConfig, LoopbackServer};
 use url::Url;
 
 use crate::browser::{BrowserCommand, LaunchError, LaunchWatch};
@@ -21,10 +21,15 @@ pub(crate) enum Received {
 }
 
 impl Received {
-    /// The response mode it came in (`query`, `fragment`, `form_post`).
-    pub(crate) fn mode(&self) -> &'static str {
+    /// The response mode it came in.
+    pub(crate) fn mode(&self) -> ResponseMode {
         match self {
-            Received::Loopback(c) => c.arrival().as_str(),
+            Received::Loopback(c) => match c.arrival() {
+                Arrival::Query => ResponseMode::Query,
+                Arrival::Fragment => ResponseMode::Fragment,
+                // `Arrival` is non-exhaustive; what is not a query or a fragment is a post.
+                _ => ResponseMode::FormPost,
+            },
             Received::Pasted(p) => p.mode,
         }
     }

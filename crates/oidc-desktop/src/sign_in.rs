@@ -287,7 +287,7 @@ impl OidcDesktop {
         if let Ok(cb) = &waited {
             self.log(
                 LogLevel::Info,
-                &format!("authorization response received ({})", cb.mode()),
+                &format!("authorization response received ({})", cb.mode().as_str()),
             );
         }
         let callback = waited.map_err(|e| {
@@ -306,15 +306,11 @@ impl OidcDesktop {
         } else {
             ResponseMode::Fragment
         });
-        // Both name the modes by their wire names (`query`, `fragment`, `form_post`).
         let arrived = callback.mode();
-        if arrived != requested.as_str() {
+        if arrived != requested {
             // Tokens asked for in a form post must not be taken from a URL (and the other
             // way round): a response in another mode is not the answer to this request.
-            return Err(Error::ResponseModeMismatch {
-                requested: requested.as_str(),
-                arrived,
-            });
+            return Err(Error::ResponseModeMismatch { requested, arrived });
         }
         self.finish_authorization(&meta, &pending, callback.into_response())
             .await

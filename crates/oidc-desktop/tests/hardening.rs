@@ -232,8 +232,8 @@ async fn a_response_in_another_mode_than_requested_is_refused() {
         matches!(
             e,
             Error::ResponseModeMismatch {
-                requested: "form_post",
-                arrived: "query"
+                requested: ResponseMode::FormPost,
+                arrived: ResponseMode::Query
             }
         ),
         "{e}"
