@@ -138,7 +138,7 @@ impl OidcDesktop {
 
     pub(crate) fn token_client(&self, meta: &ProviderMetadata) -> Result<TokenClient, Error> {
         let c = &self.inner.config;
-        let supported = meta.token_endpoint_auth_methods_supported();
+        let supported = ClientAuthMethod::parse_all(&meta.token_endpoint_auth_methods_supported());
         let secret = c.client_secret.clone();
         let need_secret = || {
             secret.clone().ok_or(Error::Config(
@@ -147,7 +147,7 @@ impl OidcDesktop {
         };
         let auth = match c.client_auth {
             None => match (&secret, &c.private_key) {
-                (_, Some(k)) if supported.iter().any(|m| m == "private_key_jwt") => {
+                (_, Some(k)) if supported.contains(&ClientAuthMethod::PrivateKeyJwt) => {
                     ClientAuth::PrivateKeyJwt(k.clone())
                 }
                 (Some(s), _) => ClientAuth::secret_for(s.clone(), &supported),

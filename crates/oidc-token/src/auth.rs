@@ -58,13 +58,22 @@ impl ClientAuthMethod {
         })
     }
 
+    /// The methods of `names` this crate knows (a provider's
+    /// `token_endpoint_auth_methods_supported`, say), in order; other names are dropped.
+    pub fn parse_all<S: AsRef<str>>(names: &[S]) -> Vec<Self> {
+        names
+            .iter()
+            .filter_map(|n| Self::parse(n.as_ref()))
+            .collect()
+    }
+
     /// The method a client holding a client secret should use, given the provider's
-    /// `token_endpoint_auth_methods_supported`.
+    /// `token_endpoint_auth_methods_supported` ([`Self::parse_all`]).
     ///
     /// An empty list means the Discovery default, `client_secret_basic`. Otherwise the first
     /// of `client_secret_basic`, `client_secret_post`, `client_secret_jwt` that the provider
     /// lists; `None` when it lists none of them.
-    pub fn choose(supported: &[String]) -> Option<Self> {
+    pub fn choose(supported: &[ClientAuthMethod]) -> Option<Self> {
         Self::choose_among(
             supported,
             &[
@@ -77,17 +86,17 @@ impl ClientAuthMethod {
 
     /// The first of `preferred` that the provider supports (an empty `supported` list means
     /// `client_secret_basic` only, the Discovery default).
-    pub fn choose_among(supported: &[String], preferred: &[ClientAuthMethod]) -> Option<Self> {
+    pub fn choose_among(
+        supported: &[ClientAuthMethod],
+        preferred: &[ClientAuthMethod],
+    ) -> Option<Self> {
         if supported.is_empty() {
             return preferred
                 .iter()
                 .copied()
                 .find(|m| *m == ClientAuthMethod::ClientSecretBasic);
         }
-        preferred
-            .iter()
-            .copied()
-            .find(|m| supported.iter().any(|s| s == m.as_str()))
+        preferred.iter().copied().find(|m| supported.contains(m))
     }
 }
 
@@ -135,7 +144,7 @@ impl ClientAuth {
     /// Authentication with a client secret by the method [`ClientAuthMethod::choose`] picks
     /// from the provider's `token_endpoint_auth_methods_supported`; `client_secret_basic`
     /// when the provider supports none of the secret methods.
-    pub fn secret_for(secret: ClientSecret, supported: &[String]) -> Self {
+    pub fn secret_for(secret: ClientSecret, supported: &[ClientAuthMethod]) -> Self {
         match ClientAuthMethod::choose(supported) {
             Some(ClientAuthMethod::ClientSecretPost) => ClientAuth::SecretPost(secret),
             Some(ClientAuthMethod::ClientSecretJwt) => ClientAuth::SecretJwt {
@@ -249,7 +258,7 @@ mod tests {
 
     #[test]
     fn choose_follows_the_provider() {
-        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let s = |v: &[&str]| ClientAuthMethod::parse_all(v);
         assert_eq!(
             ClientAuthMethod::choose(&[]),
             Some(ClientAuthMethod::ClientSecretBasic)
@@ -267,6 +276,11 @@ mod tests {
             Some(ClientAuthMethod::ClientSecretJwt)
         );
         assert_eq!(ClientAuthMethod::choose(&s(&["private_key_jwt"])), None);
+        // Names this crate does not know are dropped, in order.
+        assert_eq!(
+            s(&["tls_client_auth", "client_secret_post", "x"]),
+            [ClientAuthMethod::ClientSecretPost]
+        );
         assert_eq!(
             ClientAuthMethod::choose_among(
                 &s(&["private_key_jwt", "client_secret_basic"]),

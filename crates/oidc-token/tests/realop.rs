@@ -549,7 +549,7 @@ async fn against_the_real_provider() {
     let supported: Vec<String> =
         serde_json::from_value(op.meta["token_endpoint_auth_methods_supported"].clone()).unwrap();
     assert_eq!(
-        ClientAuthMethod::choose(&supported),
+        ClientAuthMethod::choose(&ClientAuthMethod::parse_all(&supported)),
         Some(ClientAuthMethod::ClientSecretBasic)
     );
     let mut browser = Browser::new();
