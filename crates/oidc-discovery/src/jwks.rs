@@ -3,7 +3,7 @@
 use oidc_core::{HttpRequest, HttpResponse};
 use oidc_jose::JwkSet;
 
-use crate::metadata::{check_json_text, check_response, check_size, json_error};
+use crate::checks::{check_json_text, check_response, check_size, json_error};
 use crate::{Document, Error};
 
 /// A parsed JWKS with its raw JSON kept for caching.

@@ -64,17 +64,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod checks;
 mod error;
 mod jwks;
 mod metadata;
 mod oauth;
 mod provider;
 
+pub use checks::{MAX_DOCUMENT_SIZE, check_endpoint_url};
 pub use error::{Document, Error};
 pub use jwks::{SignerKeys, jwks_request, parse_jwks_response};
 pub use metadata::{
-    MAX_DOCUMENT_SIZE, ProviderMetadata, Quirks, check_endpoint_url, discovery_request,
-    parse_discovery_response, parse_discovery_response_with,
+    ProviderMetadata, Quirks, discovery_request, parse_discovery_response,
+    parse_discovery_response_with,
 };
 pub use oauth::{
     OAUTH_ENDPOINT_MEMBERS, OAuthMetadata, oauth_metadata_request, parse_oauth_metadata_response,

@@ -6,8 +6,8 @@ use oidc_core::{HttpRequest, HttpResponse, IssuerUrl};
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::checks::{check_endpoint, check_json_text, check_response, check_size, json_error};
 use crate::error::Document;
-use crate::metadata::{check_endpoint, check_json_text, check_response, check_size, json_error};
 
 /// The endpoint members this crate reads from RFC 8414 metadata; each is checked like a
 /// discovery document's endpoint (absolute `https`, `http` only on loopback hosts).
