@@ -23,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .scope("openid email profile")
         // Google returns a refresh token only for offline access with consent.
         .extra_param("access_type", "offline")
-        .prompt(oidc_desktop::core::Prompt::Consent)
+        .prompt(oidc_desktop::Prompt::Consent)
         .build()?;
     let session = client.authenticate().await?;
     println!("signed in as {:?}", session.user().email);

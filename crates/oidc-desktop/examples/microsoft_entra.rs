@@ -18,8 +18,7 @@
     reason = "an example program"
 )]
 
-use oidc_desktop::OidcDesktop;
-use oidc_desktop::discovery::Quirks;
+use oidc_desktop::{OidcDesktop, Quirks};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -90,6 +90,19 @@ pub use events::{
 };
 pub use oidc_store::{EntryLock, FileStore, MemoryStore, TokenStore};
 pub use oidc_token::ClientAuthMethod;
+
+// The lower crates' types that the facade's own signatures use, so that an application
+// names them from here (`oidc_desktop::Prompt`) and needs no dependency of its own.
+pub use oidc_core::{
+    AccessToken, ClientSecret, Display, GrantType, IdTokenString, IssuerUrl, Prompt, ProviderError,
+    RefreshToken, ResponseMode, ResponseType,
+};
+pub use oidc_discovery::{ProviderMetadata, Quirks, SignerKeys};
+pub use oidc_jose::{
+    Algorithm, ExpectedIssuer, IdTokenClaims, SigningKey, SkipChecks, StandardClaims,
+};
+pub use oidc_loopback::TlsIdentity;
+pub use oidc_token::{Introspection, TokenTypeHint, UserDetails, UserInfoStyle};
 pub use paste::PastedAddresses;
 pub use presets::ProviderPreset;
 pub use session::Session;
