@@ -339,7 +339,10 @@ async fn run(args: Args) -> Result<bool, String> {
         return Ok(true);
     }
 
-    let chromium = chromium::find();
+    let (chromium, chromium_missing) = match chromium::find() {
+        Ok(exe) => (Some(exe), None),
+        Err(why) => (None, Some(why)),
+    };
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
     let jobs = Arc::new(Semaphore::new(args.jobs));
     let one_browser = Arc::new(Semaphore::new(1));
@@ -389,7 +392,9 @@ async fn run(args: Args) -> Result<bool, String> {
         let (obs, d) = res.unwrap_or((None, Duration::ZERO));
         let row = match obs {
             None => {
-                let why = "headless Chromium not found (/usr/bin/chromium, $CHROMIUM, $PATH)";
+                let why = chromium_missing
+                    .as_deref()
+                    .unwrap_or("headless Chromium not found");
                 Row {
                     case: case.id,
                     alias: case.alias,
@@ -491,30 +496,27 @@ async fn run(args: Args) -> Result<bool, String> {
 }
 
 fn render_table(rows: &[Row]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "| case | profile | result | expected | observed | ms | detail |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
-    for r in rows {
-        let case = if r.alias.is_empty() {
-            r.case.to_owned()
-        } else {
-            format!("{} [{}]", r.case, r.alias)
-        };
-        let _ = writeln!(
-            s,
-            "| {case} | {} | {} | {} | {} | {} | {} |",
-            r.profile,
-            r.status.as_str(),
-            r.expected,
-            r.observed,
-            r.ms,
-            r.detail.replace('|', "\\|").replace('\n', " ")
-        );
-    }
-    s
+    oidc_testkit::table::markdown(
+        &[
+            "case", "profile", "result", "expected", "observed", "ms", "detail",
+        ],
+        rows.iter().map(|r| {
+            let case = if r.alias.is_empty() {
+                r.case.to_owned()
+            } else {
+                format!("{} [{}]", r.case, r.alias)
+            };
+            [
+                case,
+                r.profile.clone(),
+                r.status.as_str().to_owned(),
+                r.expected.clone(),
+                r.observed.clone(),
+                r.ms.to_string(),
+                r.detail.clone(),
+            ]
+        }),
+    )
 }
 
 fn write_reports(

@@ -1,154 +1,48 @@
 //! End to end against a real, independent OpenID Provider: panva's `oidc-provider` from
 //! `../shared/realop` (or `$OIDC_REALOP_DIR`), copied to a temporary directory and started on
-//! 127.0.0.1 in its redirect-only login mode, with the binary's scripted agent (which keeps
-//! the provider's cookies) as the browser.
+//! 127.0.0.1 in its redirect-only login mode by `oidc_testkit::realop`, with the binary's
+//! scripted agent (which keeps the provider's cookies) as the browser.
 //!
-//! With `CI` set, a missing folder, a missing node or a provider that does not start fails
-//! the test; without `CI` those print a SKIPPED note instead.
+//! With `CI` set, a missing folder or a missing node fails the test; without `CI` those
+//! print a SKIPPED note instead. A provider that does not start always fails it.
 
 #![allow(
     clippy::unwrap_used,
     reason = "tests: a failed unwrap is a failed test"
 )]
-#![allow(clippy::print_stderr, reason = "a skipped test says so on stderr")]
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
-use common::{TempDir, agent_command, free_port, run_in};
-
-fn skip_or_fail(why: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set and the real provider is unavailable: {why}"
-    );
-    eprintln!("SKIPPED (set CI to make this a failure): {why}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "node_modules" || name == "run" || name == ".venv" {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The running provider; stopped (by its own stop.sh) when dropped.
-struct RealOp {
-    dir: PathBuf,
-    home: PathBuf,
-    port: u16,
-    /// `OP_COUNT_LOG`: one `<grant_type> <status>` line per token request.
-    count_log: PathBuf,
-}
-
-impl RealOp {
-    /// How many token requests of `grant` the provider answered with `status`.
-    fn token_requests(&self, grant: &str, status: u16) -> usize {
-        let want = format!("{grant} {status}");
-        std::fs::read_to_string(&self.count_log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.trim() == want)
-            .count()
-    }
-}
-
-impl Drop for RealOp {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(self.dir.join("stop.sh"))
-            .arg(self.port.to_string())
-            .env("OP_HOME", &self.home)
-            .output();
-    }
-}
+use common::{TempDir, agent_command, run_in};
+use oidc_testkit::realop::{Interactions, RealOp};
 
 fn start(tmp: &Path) -> Option<RealOp> {
     start_with(tmp, &[])
 }
 
-/// [`start`] with more of the provider's settings (`OP_ACCESS_TTL`, …).
+/// Starts the real provider (redirect-only logins, a refresh token with every grant, one
+/// `OP_COUNT_LOG` line per token request) in `tmp`, with more of its settings
+/// (`OP_ACCESS_TTL`, …).
 fn start_with(tmp: &Path, settings: &[(&str, &str)]) -> Option<RealOp> {
-    let source = std::env::var_os("OIDC_REALOP_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realop"),
-        PathBuf::from,
-    );
-    if !source.join("start.sh").exists() {
-        skip_or_fail(&format!("no provider scripts at {}", source.display()));
-        return None;
+    let mut b = RealOp::builder(tmp.join("home"))
+        .interactions(Interactions::Auto)
+        .setting("OP_REFRESH_POLICY", "always")
+        .count_log(tmp.join("token-requests.log"))
+        .start_limit(Duration::from_secs(240));
+    for (k, v) in settings {
+        b = b.setting(k, v);
     }
-    if Command::new("node").arg("--version").output().is_err() {
-        skip_or_fail("node is not installed");
-        return None;
-    }
-    let dir = tmp.join("realop");
-    copy_dir(&source, &dir);
-    let home = tmp.join("home");
-    let port = free_port();
-    let count_log = tmp.join("token-requests.log");
-    let op = RealOp {
-        dir: dir.clone(),
-        home: home.clone(),
-        port,
-        count_log: count_log.clone(),
-    };
-    let mut child = Command::new("bash")
-        .arg(dir.join("start.sh"))
-        .arg(port.to_string())
-        .env("OP_HOME", &home)
-        .env("OP_INTERACTIONS", "auto")
-        .env("OP_REFRESH_POLICY", "always")
-        .env("OP_WAIT_SECS", "60")
-        .env("OP_COUNT_LOG", &count_log)
-        .envs(settings.iter().copied())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // npm ci on first use, then the readiness probe: bounded.
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
-        }
-        if start.elapsed() > Duration::from_secs(240) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let out = child.wait_with_output().unwrap();
-    if status.is_none_or(|s| !s.success()) {
-        skip_or_fail(&format!(
-            "start.sh failed ({status:?}):\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-        return None;
-    }
-    Some(op)
+    b.start_for_test("oidc-desktop-cli realop")
 }
 
 #[test]
 fn every_command_against_a_real_provider() {
     let tmp = TempDir::new("realop");
     let Some(op) = start(tmp.path()) else { return };
-    let issuer = format!("http://127.0.0.1:{}", op.port);
+    let issuer = format!("http://127.0.0.1:{}", op.port());
     let cache = TempDir::new("realop-cache");
     let agent = agent_command();
     let run = |args: &[&str]| run_in(args, cache.path());
@@ -438,7 +332,7 @@ mod paste {
             let exchanges = op.token_requests("authorization_code", 200);
             let port = common::free_port();
             let mut login = Login::start(issuer, port, cache.path());
-            let prefix = format!("http://127.0.0.1:{}/", op.port);
+            let prefix = format!("http://127.0.0.1:{}/", op.port());
             let url = login.line(|l| l.trim_start().starts_with(&prefix));
             login.line(|l| l.contains("paste it here"));
             let landed = remote_browser(url.trim(), port, cache.path());
@@ -473,7 +367,7 @@ fn concurrent_logins_share_one_refresh() {
     let Some(op) = start_with(tmp.path(), &[("OP_ACCESS_TTL", "30")]) else {
         return;
     };
-    let issuer = format!("http://127.0.0.1:{}", op.port);
+    let issuer = format!("http://127.0.0.1:{}", op.port());
     let cache = TempDir::new("realop-concurrent-cache");
     let agent = agent_command();
     let base = [

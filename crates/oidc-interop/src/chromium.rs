@@ -45,13 +45,10 @@ pub(crate) struct BrowserReport {
 }
 
 impl Chromium {
-    /// Finds Chromium and Node, installs playwright-core into `dir`, writes the script.
+    /// Finds Chromium (`oidc_testkit::chromium::find`: `$CHROMIUM`, else the usual places)
+    /// and Node, installs playwright-core into `dir`, writes the script.
     pub(crate) fn prepare(dir: &Path, op: &str) -> Result<Self, String> {
-        let exe = std::env::var_os("INTEROP_CHROMIUM")
-            .map(PathBuf::from)
-            .or_else(|| proc::which("chromium"))
-            .or_else(|| proc::which("chromium-browser"))
-            .ok_or("chromium not found (apt-get install -y chromium, or set INTEROP_CHROMIUM)")?;
+        let exe = oidc_testkit::chromium::find().map_err(|e| e.to_string())?;
         let node = proc::which("node").ok_or("node not found")?;
         let npm = proc::which("npm").ok_or("npm not found")?;
         let mut v = Command::new(&exe);

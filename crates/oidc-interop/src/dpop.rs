@@ -110,7 +110,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, realop: &std::path::Path) {
     }
     // A second provider that demands server nonces (RFC 9449 §8, §9).
     let started = crate::proc::free_port().and_then(|port| {
-        crate::proc::RealOp::start_with(
+        crate::proc::start_realop(
             realop,
             &env.work.join("realop"),
             port,
@@ -119,7 +119,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, realop: &std::path::Path) {
     });
     match started {
         Ok(mut op) => {
-            let issuer = op.issuer.clone();
+            let issuer = op.issuer().to_owned();
             m.row(
                 "dpop-nonce",
                 "facade",
@@ -131,7 +131,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, realop: &std::path::Path) {
                 },
             )
             .await;
-            op.stop();
+            eprintln!("interop: {}", op.stop());
         }
         Err(e) => {
             m.row("dpop-nonce", "facade", "DPoP with server nonces", async {

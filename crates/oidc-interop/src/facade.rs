@@ -114,7 +114,7 @@ async fn code_flow(
         "no PKCE S256 challenge in the authorization request: {first}"
     );
     ensure!(
-        trace.visited("/interaction/") && trace.body.contains("signed in"),
+        trace.went_to("/interaction/") && trace.body.contains("signed in"),
         "the user did not pass the provider's login and consent pages to our success page"
     );
     ensure!(sub(&s) == "alice", "sub {:?}", sub(&s));
@@ -582,7 +582,7 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 .map_err(|e| fail(&e))?;
             let o = agent_trace(&a).await;
             ensure!(
-                o.visited("/session/end/confirm") && o.url.contains("/logged-out?state="),
+                o.went_to("/session/end/confirm") && o.url.contains("/logged-out?state="),
                 "the logout did not confirm and come back: {}",
                 o.trace.join(", ")
             );

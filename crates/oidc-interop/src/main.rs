@@ -264,8 +264,8 @@ async fn run(o: Options) -> Result<bool, String> {
         "interop: starting oidc-provider on 127.0.0.1:{port} (work folder {})",
         work.display()
     );
-    let mut op = proc::RealOp::start(&realop, &work.join("realop"), port)?;
-    let (chromium, chromium_missing) = match Chromium::prepare(&work.join("browser"), &op.issuer) {
+    let mut op = proc::start_realop(&realop, &work.join("realop"), port, &[])?;
+    let (chromium, chromium_missing) = match Chromium::prepare(&work.join("browser"), op.issuer()) {
         Ok(c) => (Some(c), None),
         Err(e) => {
             eprintln!("interop: no real browser: {e}");
@@ -288,7 +288,7 @@ async fn run(o: Options) -> Result<bool, String> {
         ok
     });
     let env = Env {
-        issuer: op.issuer.clone(),
+        issuer: op.issuer().to_owned(),
         work: work.clone(),
         chromium,
         chromium_missing,
@@ -302,9 +302,9 @@ async fn run(o: Options) -> Result<bool, String> {
     facade::rows(&env, &mut m, ci).await;
     dpop::rows(&env, &mut m, &realop).await;
     cli::rows(&env, &mut m, ci).await;
-    let op_version = op.version();
+    let op_version = proc::realop_version(&op);
     let log = op.log_path();
-    op.stop();
+    eprintln!("interop: {}", op.stop());
 
     let passed = m
         .rows
@@ -355,25 +355,24 @@ async fn run(o: Options) -> Result<bool, String> {
 }
 
 fn render(rows: &[Row]) -> String {
-    let mut s =
-        String::from("| # | row | via | result | time | detail |\n|---|---|---|---|---|---|\n");
-    for (i, r) in rows.iter().enumerate() {
-        let (v, d) = match &r.verdict {
-            Verdict::Pass(d) => ("PASS", d.as_str()),
-            Verdict::Fail(d) => ("FAIL", d.as_str()),
-            Verdict::Skip(d) => ("SKIP", d.as_str()),
-        };
-        let d = d.replace('|', "\\|").replace('\n', " ");
-        s.push_str(&format!(
-            "| {} | {} | {} | {v} | {:.1} s | {}: {d} |\n",
-            i + 1,
-            r.id,
-            r.via,
-            r.secs,
-            r.what
-        ));
-    }
-    s
+    oidc_testkit::table::markdown(
+        &["#", "row", "via", "result", "time", "detail"],
+        rows.iter().enumerate().map(|(i, r)| {
+            let (v, d) = match &r.verdict {
+                Verdict::Pass(d) => ("PASS", d.as_str()),
+                Verdict::Fail(d) => ("FAIL", d.as_str()),
+                Verdict::Skip(d) => ("SKIP", d.as_str()),
+            };
+            [
+                (i + 1).to_string(),
+                r.id.to_owned(),
+                r.via.to_owned(),
+                v.to_owned(),
+                format!("{:.1} s", r.secs),
+                format!("{}: {d}", r.what),
+            ]
+        }),
+    )
 }
 
 /// `oidc-interop agent …`: the scripted user as a browser command (for the CLI rows).
@@ -419,7 +418,7 @@ fn agent_command(args: &[String]) -> ExitCode {
             format!(
                 "{}\nfinal {} {}\n{}\n",
                 o.trace.join("\n"),
-                o.status,
+                o.status.unwrap_or_default(),
                 o.url,
                 o.error.clone().unwrap_or_default()
             ),

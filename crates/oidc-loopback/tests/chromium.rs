@@ -1,120 +1,39 @@
 //! A real browser against the real server: headless Chromium follows the redirect, runs the
 //! fragment relay page, and submits a `form_post` page.
 //!
-//! Chromium is installed by `.ci/run` (`apt-get install -y chromium`). When the `CI`
-//! environment variable is set a missing Chromium fails these tests; on a developer machine
-//! without it they print why they did nothing.
+//! Chromium is installed by `.ci/run` (`apt-get install -y chromium`) and found by
+//! `oidc_testkit::chromium` (`$CHROMIUM` names another binary). When the `CI` environment
+//! variable is set a missing Chromium fails these tests; on a developer machine without it
+//! they print why they did nothing.
 
 #![allow(
     clippy::unwrap_used,
-    clippy::print_stdout,
-    reason = "test helpers outside #[test] functions panic and print like the tests themselves"
+    reason = "test helpers outside #[test] functions panic like the tests themselves"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::Path;
+use std::time::Duration;
 
 use oidc_core::State;
 use oidc_loopback::{Arrival, CallbackParams, LoopbackConfig, LoopbackServer};
+use oidc_testkit::chromium::{Browser, Launch, find_for_test, public_origin_flag};
 use tokio::time::timeout;
 
 /// Chromium's cold start on a busy 2-core machine can take a while.
 const BROWSER_LIMIT: Duration = Duration::from_secs(60);
 
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
-    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+/// Headless Chromium at `bin` opening `url` with `extra` flags, dumping its final DOM.
+fn open(bin: &Path, url: &str, extra: &[&str]) -> Browser {
+    Launch::new(bin, url)
+        .args(extra.iter().copied())
+        .dump_dom()
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()))
 }
 
-/// The Chromium binary, or `None` after printing why the test is skipped. Under `CI` a
-/// missing browser is a failure, never a skip.
-fn chromium_or_skip(test: &str) -> Option<PathBuf> {
-    match find_chromium() {
-        Some(p) => Some(p),
-        None if std::env::var_os("CI").is_some() => panic!(
-            "{test}: Chromium is required when CI is set (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"
-        ),
-        None => {
-            println!(
-                "SKIPPED {test}: no Chromium at /usr/bin/chromium and CHROMIUM is unset (CI is unset, so this is not an error)"
-            );
-            None
-        }
-    }
-}
-
-/// A headless Chromium process with its own throw-away profile; killed and cleaned up on drop.
-struct Browser {
-    child: Child,
-    profile: PathBuf,
-}
-
-impl Browser {
-    fn open(bin: &Path, url: &str, extra: &[&str]) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let profile = std::env::temp_dir().join(format!(
-            "oidc-loopback-chromium-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&profile).unwrap();
-        let child = Command::new(bin)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-default-apps",
-                "--disable-extensions",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--virtual-time-budget=10000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(extra)
-            .arg("--dump-dom")
-            .arg(url)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        Self { child, profile }
-    }
-
-    /// Waits (bounded) for Chromium to exit and returns the DOM it dumped.
-    fn dom(mut self) -> String {
-        let deadline = Instant::now() + BROWSER_LIMIT;
-        loop {
-            if self.child.try_wait().unwrap().is_some() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "Chromium did not exit in time");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut out = String::new();
-        if let Some(mut stdout) = self.child.stdout.take() {
-            use std::io::Read as _;
-            stdout.read_to_string(&mut out).unwrap();
-        }
-        out
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
+/// Waits (bounded) for Chromium to exit and returns the DOM it dumped.
+fn dom(browser: Browser) -> String {
+    browser.dom(BROWSER_LIMIT).expect("Chromium exited in time")
 }
 
 async fn delivered(server: &mut LoopbackServer) -> CallbackParams {
@@ -126,7 +45,7 @@ async fn delivered(server: &mut LoopbackServer) -> CallbackParams {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fragment_response_is_relayed_by_the_page_script() {
-    let Some(bin) = chromium_or_skip("fragment_response_is_relayed_by_the_page_script") else {
+    let Some(bin) = find_for_test("fragment_response_is_relayed_by_the_page_script") else {
         return;
     };
     let mut server = LoopbackServer::bind(LoopbackConfig::new()).await.unwrap();
@@ -139,7 +58,7 @@ async fn fragment_response_is_relayed_by_the_page_script() {
         server.redirect_uri(),
         state.secret()
     );
-    let browser = Browser::open(&bin, &url, &[]);
+    let browser = open(&bin, &url, &[]);
     let params = delivered(&mut server).await;
     assert_eq!(params.arrival(), Arrival::Fragment);
     let ok = params.response().to_result().unwrap();
@@ -149,7 +68,7 @@ async fn fragment_response_is_relayed_by_the_page_script() {
     assert_eq!(ok.expires_in, Some(300));
     assert_eq!(ok.scope.as_deref(), Some("openid email"));
     assert_eq!(params.get(oidc_loopback::RELAY_FIELD), None);
-    let dom = browser.dom();
+    let dom = dom(browser);
     assert!(
         dom.contains("You are signed in"),
         "Chromium ended on: {dom}"
@@ -158,7 +77,7 @@ async fn fragment_response_is_relayed_by_the_page_script() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_response_shows_the_success_page_in_a_browser() {
-    let Some(bin) = chromium_or_skip("query_response_shows_the_success_page_in_a_browser") else {
+    let Some(bin) = find_for_test("query_response_shows_the_success_page_in_a_browser") else {
         return;
     };
     let mut server = LoopbackServer::bind(LoopbackConfig::new()).await.unwrap();
@@ -169,11 +88,11 @@ async fn query_response_shows_the_success_page_in_a_browser() {
         server.redirect_uri(),
         state.secret()
     );
-    let browser = Browser::open(&bin, &url, &[]);
+    let browser = open(&bin, &url, &[]);
     let params = delivered(&mut server).await;
     assert_eq!(params.arrival(), Arrival::Query);
     assert_eq!(params.get("code"), Some("browser-code"));
-    let dom = browser.dom();
+    let dom = dom(browser);
     assert!(
         dom.contains("You can close this tab"),
         "Chromium ended on: {dom}"
@@ -181,40 +100,15 @@ async fn query_response_shows_the_success_page_in_a_browser() {
 }
 
 /// Serves `page` as `text/html` at `http://127.0.0.1:<port>/` to every request, like a
-/// provider's `form_post` response page; the task ends with the test's runtime.
+/// provider's `form_post` response page.
 async fn serve_provider_page(page: String) -> u16 {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        // Bounded: Chromium asks for the page and perhaps a favicon.
-        for _ in 0..16 {
-            let Ok((mut conn, _)) = listener.accept().await else {
-                return;
-            };
-            let mut buf = [0u8; 4096];
-            let _ = timeout(Duration::from_secs(5), conn.read(&mut buf)).await;
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                page.len()
-            );
-            let _ = conn.write_all(reply.as_bytes()).await;
-            let _ = conn.shutdown().await;
-        }
-    });
-    port
-}
-
-/// The flag that makes Chromium treat `127.0.0.1:port` as a public site, as a real
-/// provider's origin is, so the form's way to the loopback is the one Local Network Access
-/// checks in production.
-fn public_origin_flag(port: u16) -> String {
-    format!("--ip-address-space-overrides=127.0.0.1:{port}=public")
+    // Bounded: Chromium asks for the page and perhaps a favicon.
+    oidc_testkit::page::serve(page, 16).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_post_page_submitted_by_a_browser_is_delivered() {
-    let Some(bin) = chromium_or_skip("form_post_page_submitted_by_a_browser_is_delivered") else {
+    let Some(bin) = find_for_test("form_post_page_submitted_by_a_browser_is_delivered") else {
         return;
     };
     let mut server = LoopbackServer::bind(LoopbackConfig::new()).await.unwrap();
@@ -231,14 +125,14 @@ async fn form_post_page_submitted_by_a_browser_is_delivered() {
         state.secret()
     );
     let port = serve_provider_page(page).await;
-    let flag = public_origin_flag(port);
-    let browser = Browser::open(&bin, &format!("http://127.0.0.1:{port}/"), &[&flag]);
+    let flag = public_origin_flag("127.0.0.1", port);
+    let browser = open(&bin, &format!("http://127.0.0.1:{port}/"), &[&flag]);
     let params = delivered(&mut server).await;
     assert_eq!(params.arrival(), Arrival::FormPost);
     assert_eq!(params.get("code"), Some("posted code"));
     assert_eq!(params.get("state"), Some(state.secret()));
     // the browser shows the loopback's success page after the post
-    let dom = browser.dom();
+    let dom = dom(browser);
     assert!(
         dom.contains("You can close this tab"),
         "Chromium ended on: {dom}"
@@ -250,15 +144,15 @@ async fn form_post_page_submitted_by_a_browser_is_delivered() {
 /// branch runs: a relay page reached without a fragment delivers nothing and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_page_without_a_fragment_delivers_nothing_and_says_why() {
-    let Some(bin) = chromium_or_skip("relay_page_without_a_fragment_delivers_nothing_and_says_why")
+    let Some(bin) = find_for_test("relay_page_without_a_fragment_delivers_nothing_and_says_why")
     else {
         return;
     };
     let mut server = LoopbackServer::bind(LoopbackConfig::new()).await.unwrap();
     let state = State::generate();
     server.expect_state(&state);
-    let browser = Browser::open(&bin, server.redirect_uri().as_str(), &[]);
-    let dom = browser.dom();
+    let browser = open(&bin, server.redirect_uri().as_str(), &[]);
+    let dom = dom(browser);
     // the script's source holds these words too, so look at the elements it rewrote
     assert!(
         dom.contains("id=\"t\">No sign-in response</h1>"),
@@ -278,7 +172,7 @@ async fn relay_page_without_a_fragment_delivers_nothing_and_says_why() {
 /// scripts: the page shows, its inline style applies, its inline script does not run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn application_success_page_runs_no_script() {
-    let Some(bin) = chromium_or_skip("application_success_page_runs_no_script") else {
+    let Some(bin) = find_for_test("application_success_page_runs_no_script") else {
         return;
     };
     let config = LoopbackConfig::new().success_html(
@@ -290,9 +184,9 @@ async fn application_success_page_runs_no_script() {
     let state = State::generate();
     server.expect_state(&state);
     let url = format!("{}?code=c&state={}", server.redirect_uri(), state.secret());
-    let browser = Browser::open(&bin, &url, &[]);
+    let browser = open(&bin, &url, &[]);
     assert_eq!(delivered(&mut server).await.get("code"), Some("c"));
-    let dom = browser.dom();
+    let dom = dom(browser);
     assert!(
         dom.contains("id=\"s\">MyApp page</p>"),
         "the inline script ran or the page is missing: {dom}"
@@ -303,7 +197,7 @@ async fn application_success_page_runs_no_script() {
 /// lands on the application's page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fragment_relay_ends_on_the_success_redirect() {
-    let Some(bin) = chromium_or_skip("fragment_relay_ends_on_the_success_redirect") else {
+    let Some(bin) = find_for_test("fragment_relay_ends_on_the_success_redirect") else {
         return;
     };
     let app_port = serve_provider_page(
@@ -321,10 +215,10 @@ async fn fragment_relay_ends_on_the_success_redirect() {
         server.redirect_uri(),
         state.secret()
     );
-    let browser = Browser::open(&bin, &url, &[]);
+    let browser = open(&bin, &url, &[]);
     let params = delivered(&mut server).await;
     assert_eq!(params.arrival(), Arrival::Fragment);
-    let dom = browser.dom();
+    let dom = dom(browser);
     assert!(
         dom.contains("id=\"landed\">Back in MyApp</h1>"),
         "Chromium ended on: {dom}"

@@ -1,6 +1,7 @@
 //! Against a real OpenID Provider: panva's certified `oidc-provider` from `shared/realop`,
-//! started by this test on 127.0.0.1 (interactions in `auto` mode: login and consent are
-//! plain 303 redirects, so a small cookie-keeping user agent below plays the browser).
+//! started by this test on 127.0.0.1 through `oidc_testkit::realop` (interactions in `auto`
+//! mode: login and consent are plain 303 redirects, so the kit's cookie-keeping agent plays
+//! the browser).
 //!
 //! Proves, against the real thing: code exchange with PKCE (public client), ID token
 //! validation of the result, UserInfo (GET and POST, `sub` check), refresh with rotation and
@@ -8,8 +9,8 @@
 //! scripted, client_secret_basic and client_secret_post (and a wrong secret refused), and
 //! the RP-initiated logout URL.
 //!
-//! When `CI` is set, failing to start the provider fails the test. Without `CI`, a machine
-//! without node/npm prints a skip message instead.
+//! A provider that does not start fails the test. Without `CI`, a machine without node/npm
+//! prints a skip message instead; with `CI` set that fails too.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,17 +21,17 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use oidc_core::{
     AuthorizationRequest, AuthorizationResponse, ClientId, ClientSecret, HttpClient, Nonce,
     PkceVerifier, Prompt, RedirectUrl, Scope, State, SystemClock,
 };
 use oidc_jose::{IdTokenValidator, JwkSet, ValidationContext};
+use oidc_testkit::agent::Agent;
+use oidc_testkit::realop::{Interactions, RealOp};
 use oidc_token::*;
 use serde_json::Value;
 use url::Url;
@@ -41,154 +42,21 @@ use common::Reqwest;
 // Starting and stopping the provider
 // ---------------------------------------------------------------------------------------
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
-}
-
-fn have(cmd: &str) -> bool {
-    Command::new(cmd)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn realop_source() -> PathBuf {
-    if let Some(d) = std::env::var_os("OIDC_REALOP_DIR") {
-        return PathBuf::from(d);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realop")
-}
-
-/// Copies the realop folder (flat) into a writable work folder; `node_modules` there is kept
-/// between runs.
-fn copy_realop(src: &Path, dst: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::create_dir_all(dst)?;
-    for entry in std::fs::read_dir(src)? {
-        let entry = entry?;
-        if !entry.file_type()?.is_file() {
-            continue;
-        }
-        let to = dst.join(entry.file_name());
-        let _ = std::fs::remove_file(&to);
-        std::fs::copy(entry.path(), &to)?;
-        let exec = entry.metadata()?.permissions().mode() & 0o111 != 0;
-        std::fs::set_permissions(
-            &to,
-            std::fs::Permissions::from_mode(if exec { 0o755 } else { 0o644 }),
-        )?;
-    }
-    Ok(())
-}
-
-/// Runs a script with a hard deadline; returns its success and combined output.
-fn run_bounded(mut cmd: Command, limit: Duration) -> (bool, String) {
-    let out = std::env::temp_dir().join(format!("oidc-token-realop-{}.log", std::process::id()));
-    let file = std::fs::File::create(&out).expect("log file");
-    let file2 = file.try_clone().expect("log file");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(file2)
-        .spawn()
-        .expect("spawn bash");
-    let start = Instant::now();
-    let ok = loop {
-        match child.try_wait().expect("wait") {
-            Some(status) => break status.success(),
-            None if start.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break false;
-            }
-            None => std::thread::sleep(Duration::from_millis(200)),
-        }
-    };
-    let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let _ = std::fs::remove_file(&out);
-    (ok, text)
-}
-
-/// The running provider; stopped (by its pid file, through stop.sh) on drop.
-struct Provider {
-    home: PathBuf,
-    port: u16,
-    issuer: String,
-}
-
-impl Provider {
-    fn start() -> Option<Self> {
-        if !have("node") || !have("npm") {
-            assert!(
-                !in_ci(),
-                "CI is set but node/npm are missing: the real-provider tests cannot run"
-            );
-            // Straight to stderr, past the test harness's output capture, so the skip is seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIP realop: node/npm not found (with CI set this is a failure)"
-            );
-            return None;
-        }
-        let src = realop_source();
-        assert!(
-            src.join("start.sh").is_file(),
-            "realop not found at {} (set OIDC_REALOP_DIR)",
-            src.display()
-        );
-        let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("oidc-token-realop");
-        copy_realop(&src, &home).expect("copy realop to a writable folder");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let mut cmd = Command::new("bash");
-        cmd.arg(home.join("start.sh"))
-            .arg(port.to_string())
-            .env("OP_HOME", &home)
-            .env("OP_INTERACTIONS", "auto")
-            .env("OP_WAIT_SECS", "60");
-        let (ok, log) = run_bounded(cmd, Duration::from_secs(420));
-        let provider = Self {
-            home,
-            port,
-            issuer: format!("http://127.0.0.1:{port}"),
-        };
-        assert!(
-            ok,
-            "the real provider did not start (CI={}):\n{log}",
-            in_ci()
-        );
-        Some(provider)
-    }
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let mut cmd = Command::new("bash");
-        cmd.arg(self.home.join("stop.sh"))
-            .arg(self.port.to_string())
-            .env("OP_HOME", &self.home);
-        let (_, log) = run_bounded(cmd, Duration::from_secs(20));
-        println!("{}", log.trim());
-    }
+/// The real provider in `auto` mode, in a home folder kept between runs (npm ci runs once).
+fn start_provider() -> Option<RealOp> {
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("oidc-token-realop");
+    RealOp::builder(home)
+        .interactions(Interactions::Auto)
+        .start_for_test("against_the_real_provider")
 }
 
 // ---------------------------------------------------------------------------------------
-// A small user agent: manual redirects, a cookie jar, HTML form submission
+// The user agent: the kit's cookie-keeping agent, stopped at the loopback URL
 // ---------------------------------------------------------------------------------------
 
-struct Cookie {
-    name: String,
-    value: String,
-    path: String,
-}
-
+/// One "browser profile": clones of the agent share its cookie jar.
 struct Browser {
-    http: reqwest::Client,
-    jar: Vec<Cookie>,
+    agent: Agent,
 }
 
 enum Landing {
@@ -198,184 +66,27 @@ enum Landing {
     Page(u16, String),
 }
 
-fn unescape(s: &str) -> String {
-    s.replace("&#x2F;", "/")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// `name="value"` attributes of one tag.
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let end = tag[start..].find('"')? + start;
-    Some(unescape(&tag[start..end]))
-}
-
-fn tags<'h>(html: &'h str, name: &str) -> Vec<&'h str> {
-    let open = format!("<{name}");
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(i) = rest.find(&open) {
-        let after = &rest[i..];
-        let Some(end) = after.find('>') else { break };
-        out.push(&after[..=end]);
-        rest = &after[end..];
-    }
-    out
-}
-
-/// The first form: its action, method and fields, plus the default button when named.
-/// A form's action, method and fields.
-type Form = (String, String, Vec<(String, String)>);
-
-fn first_form(html: &str) -> Option<Form> {
-    let start = html.find("<form")?;
-    let end = html[start..]
-        .find("</form>")
-        .map_or(html.len(), |e| start + e);
-    let form_html = &html[start..end];
-    let form_tag = tags(form_html, "form").into_iter().next()?;
-    let action = attr(form_tag, "action").unwrap_or_default();
-    let method = attr(form_tag, "method").unwrap_or_else(|| "get".into());
-    let mut fields: Vec<(String, String)> = tags(form_html, "input")
-        .into_iter()
-        .filter_map(|t| Some((attr(t, "name")?, attr(t, "value").unwrap_or_default())))
-        .collect();
-    let buttons = tags(html, "button");
-    let default = buttons
-        .iter()
-        .find(|b| b.contains("autofocus"))
-        .or(buttons.first());
-    if let Some(b) = default
-        && let Some(n) = attr(b, "name")
-    {
-        fields.push((n, attr(b, "value").unwrap_or_default()));
-    }
-    Some((action, method, fields))
-}
-
 impl Browser {
     fn new() -> Self {
-        // See tests/common: ring as the process-default TLS provider.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .no_proxy()
-            .build()
-            .expect("client");
         Self {
-            http,
-            jar: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self, url: &Url) -> String {
-        let path = url.path();
-        self.jar
-            .iter()
-            .filter(|c| {
-                path == c.path
-                    || (path.starts_with(&c.path)
-                        && (c.path.ends_with('/') || path[c.path.len()..].starts_with('/')))
-            })
-            .map(|c| format!("{}={}", c.name, c.value))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn store(&mut self, set_cookie: &str) {
-        let mut parts = set_cookie.split(';');
-        let Some((name, value)) = parts.next().and_then(|nv| nv.trim().split_once('=')) else {
-            return;
-        };
-        let mut path = "/".to_owned();
-        let mut delete = value.is_empty();
-        for p in parts {
-            let p = p.trim();
-            let lower = p.to_ascii_lowercase();
-            if let Some(v) = lower.strip_prefix("path=") {
-                path = p[p.len() - v.len()..].to_owned();
-            } else if lower == "max-age=0"
-                || (lower.starts_with("expires=") && lower.contains("1970"))
-            {
-                delete = true;
-            }
-        }
-        self.jar.retain(|c| !(c.name == name && c.path == path));
-        if !delete {
-            self.jar.push(Cookie {
-                name: name.to_owned(),
-                value: value.to_owned(),
-                path,
-            });
+            agent: Agent::new(Arc::new(Reqwest::new())).loopback_only(),
         }
     }
 
     async fn navigate(&mut self, start: Url, stop_prefix: &str) -> Landing {
-        let mut url = start;
-        let mut form: Option<Vec<(String, String)>> = None;
-        for _hop in 0..30 {
-            assert_eq!(
-                url.host_str(),
-                Some("127.0.0.1"),
-                "the user agent stays on 127.0.0.1"
-            );
-            let mut req = match &form {
-                Some(f) => {
-                    let body = url::form_urlencoded::Serializer::new(String::new())
-                        .extend_pairs(f)
-                        .finish();
-                    self.http
-                        .post(url.clone())
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .body(body)
-                }
-                None => self.http.get(url.clone()),
-            };
-            let cookies = self.cookie_header(&url);
-            if !cookies.is_empty() {
-                req = req.header("cookie", cookies);
-            }
-            let resp = req.send().await.expect("user agent request");
-            for v in resp.headers().get_all("set-cookie") {
-                self.store(v.to_str().expect("ascii cookie"));
-            }
-            let status = resp.status().as_u16();
-            if (300..400).contains(&status) {
-                let loc = resp.headers()["location"]
-                    .to_str()
-                    .expect("location")
-                    .to_owned();
-                let next = url.join(&loc).expect("location URL");
-                if next.as_str().starts_with(stop_prefix) {
-                    return Landing::Redirect(next);
-                }
-                url = next;
-                form = None;
-                continue;
-            }
-            let body = resp.text().await.expect("body");
-            match first_form(&body) {
-                Some((action, method, fields)) if status == 200 => {
-                    let target = url.join(&action).expect("form action");
-                    if method.eq_ignore_ascii_case("post") {
-                        url = target;
-                        form = Some(fields);
-                    } else {
-                        url = target;
-                        url.query_pairs_mut().extend_pairs(fields);
-                        form = None;
-                    }
-                }
-                _ => return Landing::Page(status, body),
-            }
+        let out = self
+            .agent
+            .clone()
+            .stop_at(stop_prefix)
+            .run(start.as_str())
+            .await;
+        if let Some(e) = &out.error {
+            panic!("the user agent failed: {e}\n{}", out.trace.join("\n"));
         }
-        panic!("the user agent gave up after 30 hops");
+        match out.stopped_at {
+            Some(u) => Landing::Redirect(u.parse().expect("stop URL")),
+            None => Landing::Page(out.status.expect("a status"), out.body),
+        }
     }
 }
 
@@ -540,11 +251,11 @@ fn validate_id_token(op: &Op, client: &TokenClient, token: &str, nonce: Option<&
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_the_real_provider() {
-    let Some(provider) = Provider::start() else {
+    let Some(provider) = start_provider() else {
         return;
     };
     let http = Reqwest::new();
-    let op = discover(&http, &provider.issuer).await;
+    let op = discover(&http, provider.issuer()).await;
     let token_ep = op.ep("token_endpoint");
     let supported: Vec<String> =
         serde_json::from_value(op.meta["token_endpoint_auth_methods_supported"].clone()).unwrap();
