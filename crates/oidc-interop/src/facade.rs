@@ -700,7 +700,8 @@ pub(crate) async fn rows(env: &Env, m: &mut Matrix, ci: bool) {
                 .authenticate()
                 .await
                 .map_err(|e| fail(&e))?;
-            let client = builder(env, "desktop-public")
+            // `base`, not `builder`: `prompt` settings add up, and `none` goes alone.
+            let client = base(env, "desktop-public")
                 .scope("openid")
                 .browser(Arc::new(a.clone()))
                 .prompt(Prompt::None)
