@@ -644,16 +644,25 @@ async fn exactly_one_of_two_simultaneous_valid_responses_is_delivered() {
     let tasks: Vec<_> = streams
         .into_iter()
         .map(|(s, req)| {
-            tokio::spawn(async move { parse(&common::exchange(s, req.as_bytes()).await).unwrap() })
+            tokio::spawn(async move {
+                parse(&common::exchange(s, req.as_bytes()).await).map(|p| p.status)
+            })
         })
         .collect();
     let params = wait(&mut server).await.unwrap();
     let mut statuses = Vec::new();
     for t in tasks {
-        statuses.push(t.await.unwrap().status);
+        statuses.push(t.await.unwrap());
     }
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 410]);
+    // One is delivered (200). The other is refused as a second response (410) when the
+    // server read it before closing; on a busy machine the delivery can come first, and
+    // the listener then closes with the other connection still unaccepted (no answer).
+    // Either way it is never delivered.
+    assert!(
+        statuses == [Some(200), Some(410)] || statuses == [None, Some(200)],
+        "{statuses:?}"
+    );
     assert!(matches!(params.get("code"), Some("c0" | "c1")));
     assert!(matches!(server.try_wait(), Err(Error::Closed)));
 }
