@@ -85,7 +85,7 @@ impl HttpAgent {
     }
 
     /// An agent over the given HTTP client (which must not follow redirects itself). It
-    /// keeps no cookies of its own: give it a client that does, if the provider needs them.
+    /// keeps no cookies unless [`Self::keep_cookies`] is called.
     pub fn with_http(http: Arc<dyn HttpClient>) -> Self {
         Self {
             agent: Agent::new(http)
@@ -94,6 +94,15 @@ impl HttpAgent {
                 .relay_fragments(oidc_loopback::RELAY_FIELD)
                 .max_steps(MAX_STEPS),
         }
+    }
+
+    /// Keeps the provider's cookies between requests, as a browser does (a jar that
+    /// honours `Path`): providers such as oidc-provider need a session cookie across their
+    /// interaction redirects.
+    #[must_use]
+    pub fn keep_cookies(mut self) -> Self {
+        self.agent = self.agent.with_cookies();
+        self
     }
 
     /// Fill login forms (fields `username` or `login`, and `password`) with these

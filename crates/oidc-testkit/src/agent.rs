@@ -129,6 +129,13 @@ impl Agent {
         self
     }
 
+    /// Keep cookies again, in a fresh jar (after [`Self::without_cookies`]).
+    #[must_use]
+    pub fn with_cookies(mut self) -> Self {
+        self.jar = Some(Arc::new(Mutex::new(Vec::new())));
+        self
+    }
+
     /// Fill login forms (a `username` or `login` field, and `password`) with these.
     #[must_use]
     pub fn login(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
