@@ -434,4 +434,23 @@ mod tests {
         let broken = json.replace("\"pkcs8\":\"", "\"pkcs8\":\"!");
         assert!(Session::from_json(&broken).is_err());
     }
+
+    /// Stored sessions found by fuzzing (`tests/regressions/session/`): each reads, and
+    /// writes itself back to text that reads back to the same session.
+    #[test]
+    fn regression_sessions_survive_a_round_trip() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/session");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("the regression directory") {
+            let path = entry.expect("an entry").path();
+            let text = std::fs::read_to_string(&path).expect("a UTF-8 file");
+            let session = Session::from_json(&text).expect("the stored session reads");
+            let written = session.to_json();
+            let again = Session::from_json(&written).expect("its own JSON reads back");
+            assert_eq!(again.to_json(), written, "{} changed", path.display());
+            n += 1;
+        }
+        assert!(n >= 1, "expected the regression files in {}", dir.display());
+    }
 }
