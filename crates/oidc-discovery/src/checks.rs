@@ -19,25 +19,14 @@ pub fn check_endpoint_url(
     url: &str,
     issuer: &IssuerUrl,
 ) -> Result<(), Error> {
-    check_endpoint(member, url, issuer)
-}
-
-/// Checks one endpoint of metadata issued by `issuer`: an absolute `https` URL, or `http`
-/// on this machine only when the issuer itself is (a remote `https` issuer must not route
-/// codes, verifiers and secrets to a local port); no whitespace, controls or shell
-/// metacharacters.
-pub(crate) fn check_endpoint(
-    member: &'static str,
-    url: &str,
-    issuer: &IssuerUrl,
-) -> Result<(), Error> {
     parse_endpoint(member, url, issuer).map(|_| ())
 }
 
-/// An endpoint URL parsed, or why it is refused: `https`, or `http` on a loopback address
-/// (or the issuer's own host) only when the issuer itself is a local `http` issuer; no
-/// whitespace, controls or shell metacharacters, since an endpoint may end up on a
-/// browser's command line.
+/// An endpoint URL of metadata issued by `issuer`, parsed, or why it is refused: `https`, or
+/// `http` on a loopback address (or the issuer's own host) only when the issuer itself is a
+/// local `http` issuer (a remote `https` issuer must not route codes, verifiers and secrets
+/// to a local port); no whitespace, controls or shell metacharacters, since an endpoint may
+/// end up on a browser's command line.
 pub(crate) fn parse_endpoint(
     member: &'static str,
     url: &str,

@@ -6,7 +6,7 @@ use oidc_core::{HttpRequest, HttpResponse, IssuerUrl};
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::checks::{check_endpoint, check_json_text, check_response, check_size, json_error};
+use crate::checks::{check_json_text, check_response, check_size, json_error, parse_endpoint};
 use crate::error::Document;
 
 /// The endpoint members this crate reads from RFC 8414 metadata; each is checked like a
@@ -55,7 +55,9 @@ impl OAuthMetadata {
         for member in OAUTH_ENDPOINT_MEMBERS {
             match json.get(member) {
                 None | Some(Value::Null) => {}
-                Some(Value::String(url)) => check_endpoint(member, url, expected_issuer)?,
+                Some(Value::String(url)) => {
+                    parse_endpoint(member, url, expected_issuer)?;
+                }
                 Some(_) => {
                     return Err(Error::InvalidEndpoint {
                         member,

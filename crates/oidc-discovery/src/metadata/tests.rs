@@ -1,7 +1,7 @@
 //! Unit tests of the metadata parser.
 
 use super::*;
-use crate::checks::check_endpoint;
+use crate::checks::parse_endpoint;
 
 #[test]
 fn template_matching() {
@@ -120,7 +120,7 @@ fn endpoint_rules() {
     let remote = IssuerUrl::new("https://op.example").expect("issuer");
     let local = IssuerUrl::new("http://127.0.0.1:9").expect("issuer");
     let named = IssuerUrl::new_allowing_http_localhost("http://localhost:9").expect("issuer");
-    let check = |url, issuer| check_endpoint("token_endpoint", url, issuer);
+    let check = |url, issuer| parse_endpoint("token_endpoint", url, issuer);
     assert!(check("https://op.example/token", &remote).is_ok());
     assert!(check("https://op.example/token", &local).is_ok());
     assert!(check("http://127.0.0.1:9/token", &local).is_ok());
