@@ -3,7 +3,7 @@
 //! that passes the same checks, or a browser command that failed.
 
 use oidc_core::{AuthorizationResponse, RedirectUrl, ResponseMode};
-use oidc_loopback::{Arrival, CallbackParams, LoopbackConfig, LoopbackServer};
+use oidc_loopback::{CallbackParams, LoopbackConfig, LoopbackServer};
 use url::Url;
 
 use crate::browser::{BrowserCommand, LaunchError, LaunchWatch};
@@ -24,12 +24,7 @@ impl Received {
     /// The response mode it came in.
     pub(crate) fn mode(&self) -> ResponseMode {
         match self {
-            Received::Loopback(c) => match c.arrival() {
-                Arrival::Query => ResponseMode::Query,
-                Arrival::Fragment => ResponseMode::Fragment,
-                // `Arrival` is non-exhaustive; what is not a query or a fragment is a post.
-                _ => ResponseMode::FormPost,
-            },
+            Received::Loopback(c) => c.arrival().response_mode(),
             Received::Pasted(p) => p.mode,
         }
     }

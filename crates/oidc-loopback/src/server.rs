@@ -45,13 +45,19 @@ pub enum Arrival {
 }
 
 impl Arrival {
-    /// A stable snake_case name: `query`, `form_post` or `fragment`.
-    pub fn as_str(self) -> &'static str {
+    /// The response mode this arrival is (`response_mode`'s wire value).
+    pub fn response_mode(self) -> oidc_core::ResponseMode {
         match self {
-            Arrival::Query => "query",
-            Arrival::FormPost => "form_post",
-            Arrival::Fragment => "fragment",
+            Arrival::Query => oidc_core::ResponseMode::Query,
+            Arrival::FormPost => oidc_core::ResponseMode::FormPost,
+            Arrival::Fragment => oidc_core::ResponseMode::Fragment,
         }
+    }
+
+    /// A stable snake_case name: `query`, `form_post` or `fragment` (the response mode's
+    /// wire name).
+    pub fn as_str(self) -> &'static str {
+        self.response_mode().as_str()
     }
 }
 
