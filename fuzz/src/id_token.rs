@@ -367,4 +367,8 @@ fn check_accepted(
     }
     assert_eq!(t.claims.iss.as_deref(), Some(ISSUER));
     assert_eq!(t.claims.sub.as_deref(), get("sub").and_then(Value::as_str));
+    // The validated view holds the same required members as plain values.
+    assert_eq!(t.claims.issuer(), ISSUER);
+    assert_eq!(Some(t.claims.subject()), get("sub").and_then(Value::as_str));
+    assert!(!t.claims.audiences().is_empty());
 }

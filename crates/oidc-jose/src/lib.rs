@@ -53,6 +53,7 @@ mod error;
 mod jwk;
 mod jws;
 mod sign;
+mod validated;
 mod validator;
 mod verify;
 
@@ -66,6 +67,7 @@ pub use error::{DpopRefusal, Error, Malformed};
 pub use jwk::{Curve, Jwk, JwkSet, KeyMaterial, MAX_KEYS, SkippedKey};
 pub use jws::{CompactJws, DEFAULT_MAX_TOKEN_LEN, Header};
 pub use sign::SigningKey;
+pub use validated::ValidatedClaims;
 pub use validator::{
     DEFAULT_LEEWAY_SECS, ExpectedIssuer, HashedValue, IdTokenValidator, SkipChecks,
     ValidatedIdToken, ValidationContext,

@@ -3,7 +3,9 @@
 use oidc_core::{ClientSecret, Clock};
 use subtle::ConstantTimeEq;
 
-use crate::{Algorithm, CompactJws, Error, Header, IdTokenClaims, Jwk, JwkSet, verify_jws};
+use crate::{
+    Algorithm, CompactJws, Error, Header, IdTokenClaims, Jwk, JwkSet, ValidatedClaims, verify_jws,
+};
 
 /// The default clock-skew leeway: 60 seconds.
 pub const DEFAULT_LEEWAY_SECS: i64 = 60;
@@ -23,8 +25,9 @@ pub enum ExpectedIssuer {
 /// Checks that can be skipped, each with a bit flag (0x01 iss, 0x02 aud, 0x04 exp,
 /// 0x08 signature, 0x10 iat, 0x20 nbf, 0x40 nonce).
 ///
-/// All are `false` (checked) by default. Skipping a check skips both the presence and the
-/// value test of that claim; `sub` is always required.
+/// All are `false` (checked) by default. Skipping a check skips the test of that claim's
+/// value, not its presence: `iss`, `sub`, `aud`, `exp` and `iat` are required in every ID
+/// token (OpenID Connect Core §2), so [`ValidatedClaims`] holds them as plain values.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[allow(
     clippy::struct_excessive_bools,
@@ -139,7 +142,7 @@ pub struct ValidatedIdToken {
     /// The protected header.
     pub header: Header,
     /// The claims, every check passed.
-    pub claims: IdTokenClaims,
+    pub claims: ValidatedClaims,
     /// The `kid` of the key that verified it (`None` for HMAC or unverified tokens).
     pub verified_with: Option<String>,
 }
@@ -163,7 +166,7 @@ pub struct ValidatedIdToken {
 /// let ctx = ValidationContext { nonce: Some("n-1"), ..Default::default() };
 /// let clock = FixedClock::new(2_000_000_010);
 /// let id = validator.validate(&token, &jwks, &ctx, &clock)?;
-/// assert_eq!(id.claims.sub.as_deref(), Some("u1"));
+/// assert_eq!(id.claims.subject(), "u1");
 ///
 /// // Ten minutes later it has expired (code 910).
 /// clock.advance(600);
@@ -363,7 +366,7 @@ impl IdTokenValidator {
         self.check_claims(&claims, alg, ctx, clock.now_unix())?;
         Ok(ValidatedIdToken {
             header,
-            claims,
+            claims: ValidatedClaims::from_checked(claims)?,
             verified_with,
         })
     }
@@ -378,21 +381,19 @@ impl IdTokenValidator {
     ) -> Result<(), Error> {
         let skip = self.skip;
         let leeway = self.leeway;
-        // Required claims (§2): iss, sub, aud, exp, iat.
-        if !skip.issuer && c.iss.is_none() {
-            return Err(Error::MissingClaim("iss"));
-        }
-        if c.sub.is_none() {
-            return Err(Error::MissingClaim("sub"));
-        }
-        if !skip.audience && c.aud.is_empty() {
-            return Err(Error::MissingClaim("aud"));
-        }
-        if !skip.expiry && c.exp.is_none() {
-            return Err(Error::MissingClaim("exp"));
-        }
-        if !skip.issued_at && c.iat.is_none() {
-            return Err(Error::MissingClaim("iat"));
+        // Required claims (§2): iss, sub, aud, exp, iat. A skip flag skips comparing a value,
+        // never the presence: a token without one of them is not an ID token, and the
+        // validated claims hold them as plain values.
+        for (present, name) in [
+            (c.iss.is_some(), "iss"),
+            (c.sub.is_some(), "sub"),
+            (!c.aud.is_empty(), "aud"),
+            (c.exp.is_some(), "exp"),
+            (c.iat.is_some(), "iat"),
+        ] {
+            if !present {
+                return Err(Error::MissingClaim(name));
+            }
         }
         // Step 2: iss.
         if !skip.issuer {

@@ -4,8 +4,8 @@
 
 use oidc_core::{ClientSecret, FixedClock};
 use oidc_jose::{
-    Algorithm, CompactJws, Error, ExpectedIssuer, HashedValue, IdTokenClaims, IdTokenValidator,
-    Jwk, JwkSet, KeyMaterial, Malformed, SigningKey, SkipChecks, ValidationContext, claim_hash,
+    Algorithm, CompactJws, Error, ExpectedIssuer, HashedValue, IdTokenValidator, Jwk, JwkSet,
+    KeyMaterial, Malformed, SigningKey, SkipChecks, ValidatedClaims, ValidationContext, claim_hash,
     verify_jws, verify_signature,
 };
 use serde_json::{Value, json};
@@ -100,12 +100,12 @@ fn check(
     token: &str,
     jwks: &JwkSet,
     c: &ValidationContext<'_>,
-) -> Result<IdTokenClaims, Error> {
+) -> Result<ValidatedClaims, Error> {
     v.validate(token, jwks, c, &FixedClock::new(NOW))
         .map(|t| t.claims)
 }
 
-fn ok(token: &str, k: &Keys) -> IdTokenClaims {
+fn ok(token: &str, k: &Keys) -> ValidatedClaims {
     check(&validator(), token, &k.jwks, &ctx()).unwrap()
 }
 
@@ -132,6 +132,59 @@ fn every_algorithm_validates() {
         assert_eq!(c.sub.as_deref(), Some("user-1"));
         assert_eq!(c.user().name.as_deref(), Some("Jane Doe"));
     }
+}
+
+#[test]
+fn the_validated_claims_hold_the_required_members() {
+    let k = keys();
+    let c = ok(&mint(&k.ec, &claims()), &k);
+    assert_eq!(c.issuer(), ISS);
+    assert_eq!(c.subject(), "user-1");
+    assert_eq!(c.audiences(), [CLIENT]);
+    assert_eq!((c.expires_at(), c.issued_at()), (NOW + 300, NOW - 10));
+    assert_eq!(c.auth_time, Some(NOW - 100));
+}
+
+#[test]
+fn a_skip_flag_skips_the_value_check_never_the_presence() {
+    // OpenID Connect Core §2 requires the five members in every ID token; skipping the check
+    // of one (a bit flag) must not let a token without it through, so the validated
+    // claims never lack one.
+    let k = keys();
+    let every_flag = validator().skip_checks(SkipChecks::from_seed_flags(0x7f));
+    for (member, flag) in [
+        ("iss", 0x01),
+        ("aud", 0x02),
+        ("exp", 0x04),
+        ("iat", 0x10),
+        ("sub", 0),
+    ] {
+        let t = mint(
+            &k.rsa,
+            &with(claims(), |m| {
+                m.remove(member);
+            }),
+        );
+        for v in [
+            validator().skip_checks(SkipChecks::from_seed_flags(flag)),
+            every_flag.clone(),
+        ] {
+            match check(&v, &t, &k.jwks, &ctx()) {
+                Err(Error::MissingClaim(m)) => assert_eq!(m, member),
+                other => panic!("without {member}: {other:?}"),
+            }
+        }
+    }
+    let t = mint(
+        &k.rsa,
+        &with(claims(), |m| {
+            m.insert("aud".into(), json!([]));
+        }),
+    );
+    assert!(matches!(
+        check(&every_flag, &t, &k.jwks, &ctx()),
+        Err(Error::MissingClaim("aud"))
+    ));
 }
 
 #[test]

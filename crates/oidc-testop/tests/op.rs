@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use oidc_core::{Nonce, PkceVerifier, State, SystemClock};
 use oidc_jose::{
-    Algorithm, HashedValue, IdTokenClaims, IdTokenValidator, JwkSet, SigningKey, ValidationContext,
+    Algorithm, HashedValue, IdTokenValidator, JwkSet, SigningKey, ValidatedClaims,
+    ValidationContext,
 };
 use oidc_testop::{Client, ClientAuth, Endpoint, Fault, JwksPath, LoginMode, OpConfig, TestOp};
 use serde_json::{Value, json};
@@ -177,7 +178,7 @@ async fn exchange(op: &TestOp, front: &Front, client_id: &str) -> (u16, Value) {
 }
 
 /// The Basic profile: authorize (query), exchange the code, validate the ID token.
-async fn code_flow(op: &TestOp) -> (Front, Value, Result<IdTokenClaims, oidc_jose::Error>) {
+async fn code_flow(op: &TestOp) -> (Front, Value, Result<ValidatedClaims, oidc_jose::Error>) {
     let front = authorize(op, "test-client", "code", None, &[]).await;
     assert_eq!(front.status, 302, "{}", front.body);
     let (status, tokens) = exchange(op, &front, "test-client").await;
@@ -1363,7 +1364,7 @@ async fn device_flow_pending_approve_deny() {
             &SystemClock,
         )
         .unwrap();
-    assert_eq!(v.claims.sub.as_deref(), Some("248289761001"));
+    assert_eq!(v.claims.subject(), "248289761001");
     // Denied through the verification page.
     let d = start().await;
     let (s, _) = post(

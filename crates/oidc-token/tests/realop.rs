@@ -246,7 +246,7 @@ fn validate_id_token(op: &Op, client: &TokenClient, token: &str, nonce: Option<&
         ..Default::default()
     };
     let t = v.validate(token, &op.jwks, &ctx, &SystemClock).unwrap();
-    t.claims.sub.clone().unwrap()
+    t.claims.subject().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
