@@ -9,7 +9,7 @@ use oidc_desktop::core::{
     AccessToken, ClientSecret, GrantType, IdTokenString, RefreshToken, ResponseType, SystemClock,
 };
 use oidc_desktop::jose::{
-    ExpectedIssuer, IdTokenClaims, IdTokenValidator, JwkSet, SigningKey, SkipChecks,
+    ExpectedIssuer, IdTokenValidator, JwkSet, SigningKey, SkipChecks, ValidatedClaims,
     ValidationContext,
 };
 use oidc_desktop::reqwest_transport::{
@@ -136,9 +136,9 @@ fn status(a: &crate::cli::StatusArgs) -> Result<Outcome, CliError> {
         None => "Not signed in (no cached session).".to_owned(),
         Some(s) => {
             let user = s.user();
-            let id_exp = s.claims().and_then(|c| c.exp);
+            let id_exp = s.claims().map(ValidatedClaims::expires_at);
             v["signed_in"] = json!(true);
-            v["subject"] = json!(s.claims().and_then(|c| c.sub.clone()));
+            v["subject"] = json!(s.claims().map(ValidatedClaims::subject));
             v["email"] = json!(user.email);
             v["name"] = json!(user.name);
             v["scope"] = json!(s.scope());
@@ -151,7 +151,7 @@ fn status(a: &crate::cli::StatusArgs) -> Result<Outcome, CliError> {
             let who = user
                 .email
                 .or(user.name)
-                .or_else(|| s.claims().and_then(|c| c.sub.clone()));
+                .or_else(|| s.claims().map(|c| c.subject().to_owned()));
             format!("Signed in as {}:", who.unwrap_or_default())
         }
     };
@@ -709,9 +709,13 @@ async fn acquire(
     Ok(session_outcome(got.session, ui, title))
 }
 
-fn original_claims(id_token: &str) -> Result<IdTokenClaims, CliError> {
+/// The claims of the original ID token given with `refresh --id-token`, the user's own from an
+/// earlier sign-in (it may have expired). They only narrow the check of the refreshed token
+/// (OpenID Connect Core §12.2: same `iss` and `sub`), which is itself validated in full, so
+/// reading them back without a second validation cannot let a wrong token through.
+fn original_claims(id_token: &str) -> Result<ValidatedClaims, CliError> {
     oidc_desktop::jose::parse_unverified(id_token)
-        .map(|(_, c)| c)
+        .and_then(|(_, c)| ValidatedClaims::restore(c))
         .map_err(lib_err)
 }
 
@@ -866,11 +870,7 @@ async fn userinfo(a: &UserinfoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
     let at = AccessToken::new(a.access_token.clone());
     let expected = match (&a.sub, &a.id_token) {
         (Some(s), _) => Some(s.clone()),
-        (None, Some(t)) => Some(
-            original_claims(t)?
-                .sub
-                .ok_or_else(|| CliError::usage("the --id-token has no sub"))?,
-        ),
+        (None, Some(t)) => Some(original_claims(t)?.subject().to_owned()),
         (None, None) => None,
     };
     let details = match expected {

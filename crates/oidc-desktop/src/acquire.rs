@@ -264,10 +264,11 @@ impl OidcDesktop {
 /// The ID token's `exp` lies beyond the margin (scaled to its lifetime, as for access tokens).
 fn id_token_valid(s: &Session, now: i64, margin: i64) -> bool {
     let Some(c) = &s.claims else { return false };
-    let Some(exp) = c.exp else { return false };
-    let margin = match c.iat {
-        Some(iat) if exp > iat => margin.min((exp - iat) / 4),
-        _ => margin,
+    let (exp, iat) = (c.expires_at(), c.issued_at());
+    let margin = if exp > iat {
+        margin.min((exp - iat) / 4)
+    } else {
+        margin
     };
     exp > now.saturating_add(margin)
 }

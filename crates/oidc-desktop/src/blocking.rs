@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use oidc_core::{AccessToken, IdTokenString, RedirectUrl, RefreshToken};
 use oidc_discovery::{ProviderMetadata, SignerKeys};
-use oidc_jose::IdTokenClaims;
+use oidc_jose::ValidatedClaims;
 use oidc_token::{TokenTypeHint, UserDetails};
 
 use crate::{Error, PastedAddresses, Session};
@@ -128,7 +128,7 @@ impl OidcDesktop {
     pub fn session_from_refresh_token(
         &self,
         refresh_token: RefreshToken,
-        original_id_token: Option<IdTokenClaims>,
+        original_id_token: Option<ValidatedClaims>,
     ) -> Session {
         self.client
             .session_from_refresh_token(refresh_token, original_id_token)
@@ -139,7 +139,7 @@ impl OidcDesktop {
         &self,
         id_token: &str,
         nonce: Option<&str>,
-    ) -> Result<IdTokenClaims, Error> {
+    ) -> Result<ValidatedClaims, Error> {
         self.rt
             .block_on(self.client.validate_id_token(id_token, nonce))
     }

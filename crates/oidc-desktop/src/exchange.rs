@@ -4,7 +4,7 @@
 
 use oidc_core::{AuthorizationResponse, Nonce};
 use oidc_discovery::ProviderMetadata;
-use oidc_jose::{HashedValue, IdTokenClaims, ValidationContext};
+use oidc_jose::{HashedValue, ValidatedClaims, ValidationContext};
 use oidc_token::TokenResponse;
 
 use crate::authorize::Pending;
@@ -123,7 +123,7 @@ impl OidcDesktop {
         session: &mut Session,
         tokens: TokenResponse,
         nonce: Option<&str>,
-        front: Option<&IdTokenClaims>,
+        front: Option<&ValidatedClaims>,
         max_age: Option<u64>,
     ) -> Result<(), Error> {
         let validated = match &tokens.id_token {
@@ -139,10 +139,10 @@ impl OidcDesktop {
                 };
                 let v = self.validate_with_rotation(meta, t.secret(), &ctx).await?;
                 if let Some(f) = front {
-                    if f.iss != v.claims.iss {
+                    if f.issuer() != v.claims.issuer() {
                         return Err(Error::IdTokenMismatch(MismatchedClaim::Iss));
                     }
-                    if f.sub != v.claims.sub {
+                    if f.subject() != v.claims.subject() {
                         return Err(Error::IdTokenMismatch(MismatchedClaim::Sub));
                     }
                 }

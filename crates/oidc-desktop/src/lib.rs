@@ -100,6 +100,7 @@ pub use oidc_core::{
 pub use oidc_discovery::{ProviderMetadata, Quirks, SignerKeys};
 pub use oidc_jose::{
     Algorithm, ExpectedIssuer, IdTokenClaims, SigningKey, SkipChecks, StandardClaims,
+    ValidatedClaims,
 };
 pub use oidc_loopback::TlsIdentity;
 pub use oidc_token::{Introspection, TokenTypeHint, UserDetails, UserInfoStyle};

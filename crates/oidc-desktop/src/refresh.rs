@@ -19,7 +19,7 @@
 //! ([`Session::refresh_refused`]) so nobody replays a token the provider has retired.
 
 use oidc_core::{AccessToken, RefreshToken};
-use oidc_jose::{HashedValue, IdTokenClaims, ValidationContext};
+use oidc_jose::{HashedValue, IdTokenClaims, ValidatedClaims, ValidationContext};
 
 use crate::events::LogLevel;
 use crate::{Error, OidcDesktop, Session};
@@ -97,13 +97,13 @@ impl OidcDesktop {
                     value: tokens.access_token.secret(),
                     required: false,
                 }),
-                original: original.as_ref(),
+                original: original.as_deref(),
                 allow_auth_time_change: true,
                 ..Default::default()
             };
             match self.validate_with_rotation(&meta, t.secret(), &ctx).await {
                 Ok(v) => {
-                    report_moved_auth_time(self, original.as_ref(), &v.claims);
+                    report_moved_auth_time(self, original.as_deref(), &v.claims);
                     new_id = Some((t.clone(), v.claims));
                 }
                 Err(e @ (Error::Discovery(_) | Error::Transport(_))) => self.log(
@@ -135,7 +135,7 @@ impl OidcDesktop {
     pub fn session_from_refresh_token(
         &self,
         refresh_token: RefreshToken,
-        original_id_token: Option<IdTokenClaims>,
+        original_id_token: Option<ValidatedClaims>,
     ) -> Session {
         let mut session = Session::new(self.inner.issuer.as_str(), &self.inner.config.client_id);
         session.refresh_token = Some(refresh_token);

@@ -1,7 +1,7 @@
 //! The result of a sign-in.
 
 use oidc_core::{AccessToken, Clock as _, IdTokenString, RefreshToken};
-use oidc_jose::{IdTokenClaims, StandardClaims};
+use oidc_jose::{IdTokenClaims, StandardClaims, ValidatedClaims};
 use oidc_token::UserDetails;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,7 +19,7 @@ pub struct Session {
     pub(crate) expires_at: Option<i64>,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) id_token: Option<IdTokenString>,
-    pub(crate) claims: Option<IdTokenClaims>,
+    pub(crate) claims: Option<ValidatedClaims>,
     pub(crate) user: Option<UserDetails>,
     pub(crate) scope: Option<String>,
     pub(crate) authorization_response: Vec<(String, String)>,
@@ -144,7 +144,7 @@ impl Session {
     pub(crate) fn apply(
         &mut self,
         tokens: oidc_token::TokenResponse,
-        id_token: Option<(IdTokenString, IdTokenClaims)>,
+        id_token: Option<(IdTokenString, ValidatedClaims)>,
         now: i64,
     ) {
         self.access_token = Some(tokens.access_token);
@@ -267,8 +267,9 @@ impl Session {
         self.id_token.as_ref()
     }
 
-    /// The validated ID token's claims.
-    pub fn claims(&self) -> Option<&IdTokenClaims> {
+    /// The validated ID token's claims (`iss`, `sub`, `aud`, `exp`, `iat` as plain values;
+    /// every other claim through [`IdTokenClaims`]).
+    pub fn claims(&self) -> Option<&ValidatedClaims> {
         self.claims.as_ref()
     }
 
@@ -288,7 +289,7 @@ impl Session {
         if let Some(c) = &self.claims {
             out.merge_missing(c.user());
             if out.sub.is_none() {
-                out.sub.clone_from(&c.sub);
+                out.sub = Some(c.subject().to_owned());
             }
         }
         out
@@ -338,7 +339,11 @@ impl Session {
     pub fn from_json(json: &str) -> Result<Self, crate::Error> {
         let s: Stored = serde_json::from_str(json).map_err(crate::Error::StoredSession)?;
         let claims = match s.id_token_claims {
-            Some(v) => Some(IdTokenClaims::from_json(v.to_string().into_bytes())?),
+            // Validated when the session was made; a record without a required member is
+            // damaged, not a user without a subject.
+            Some(v) => Some(ValidatedClaims::restore(IdTokenClaims::from_json(
+                v.to_string().into_bytes(),
+            )?)?),
             None => None,
         };
         let user = match s.userinfo {
@@ -422,6 +427,27 @@ mod tests {
     }
 
     #[test]
+    fn stored_claims_without_a_required_member_are_damaged_not_read() {
+        let claims = r#"{"iss":"https://op","sub":"u","aud":"app","exp":20,"iat":10}"#;
+        let stored = |c: &str| {
+            format!(r#"{{"issuer":"https://op","client_id":"app","access_token":"t","id_token_claims":{c}}}"#)
+        };
+        let s = Session::from_json(&stored(claims)).unwrap();
+        let c = s.claims().unwrap();
+        assert_eq!((c.subject(), c.expires_at()), ("u", 20));
+        for member in ["iss", "sub", "aud", "exp", "iat"] {
+            let mut v: Value = serde_json::from_str(claims).unwrap();
+            v.as_object_mut().unwrap().remove(member);
+            match Session::from_json(&stored(&v.to_string())) {
+                Err(crate::Error::IdToken(oidc_jose::Error::MissingClaim(m))) => {
+                    assert_eq!(m, member);
+                }
+                other => panic!("without {member}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_dpop_key_round_trips_with_its_session() {
         let mut s = Session::new("https://op", "app");
         s.dpop_key = Some(std::sync::Arc::new(oidc_jose::DpopKey::generate().unwrap()));
@@ -436,7 +462,9 @@ mod tests {
     }
 
     /// Stored sessions found by fuzzing (`tests/regressions/session/`): each reads, and
-    /// writes itself back to text that reads back to the same session.
+    /// writes itself back to text that reads back to the same session. (`float-round-trip`
+    /// got the `aud` and `exp` a validated token always has once stored claims had to hold
+    /// them; its out-of-range floats, the finding, are unchanged.)
     #[test]
     fn regression_sessions_survive_a_round_trip() {
         let dir =

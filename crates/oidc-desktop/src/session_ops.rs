@@ -42,7 +42,7 @@ impl OidcDesktop {
             let sub = session
                 .claims
                 .as_ref()
-                .and_then(|c| c.sub.clone())
+                .map(|c| c.subject().to_owned())
                 .ok_or(Error::MissingIdToken)?;
             let meta = self.discovery().await?;
             self.fetch_user_info(&meta, access, &sub, session.dpop_key.as_ref())

@@ -24,7 +24,7 @@ impl OidcDesktop {
         let sub = session
             .claims
             .as_ref()
-            .and_then(|c| c.sub.clone())
+            .map(|c| c.subject().to_owned())
             .ok_or(Error::MissingIdToken)?;
         let dpop = session.dpop_key.clone();
         session.user = Some(

@@ -3,7 +3,8 @@
 
 use oidc_discovery::ProviderMetadata;
 use oidc_jose::{
-    Algorithm, ExpectedIssuer, IdTokenClaims, IdTokenValidator, ValidatedIdToken, ValidationContext,
+    Algorithm, ExpectedIssuer, IdTokenClaims, IdTokenValidator, ValidatedClaims, ValidatedIdToken,
+    ValidationContext,
 };
 
 use crate::events::LogLevel;
@@ -82,7 +83,7 @@ impl OidcDesktop {
         &self,
         id_token: &str,
         nonce: Option<&str>,
-    ) -> Result<IdTokenClaims, Error> {
+    ) -> Result<ValidatedClaims, Error> {
         let meta = self.discovery().await?;
         let ctx = ValidationContext {
             nonce,

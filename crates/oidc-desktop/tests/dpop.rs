@@ -84,7 +84,7 @@ async fn a_required_dpop_sign_in_binds_every_token_to_the_key() {
     );
     // UserInfo with the DPoP scheme and a proof carrying ath.
     let user = c.userinfo(&s).await.unwrap();
-    assert_eq!(user.sub(), s.claims().unwrap().sub.as_deref());
+    assert_eq!(user.sub(), Some(s.claims().unwrap().subject()));
     let ui = h.requests_to(Endpoint::UserInfo).pop().unwrap();
     assert!(ui.header("authorization").unwrap().starts_with("DPoP "));
     assert!(ui.header("dpop").is_some());
@@ -110,10 +110,7 @@ async fn the_same_token_as_a_bearer_token_is_refused() {
         .build()
         .unwrap();
     let e = bearer
-        .request_user_info(
-            s.access_token().unwrap(),
-            s.claims().unwrap().sub.as_deref().unwrap(),
-        )
+        .request_user_info(s.access_token().unwrap(), s.claims().unwrap().subject())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "bearer_token_rejected", "{e}");

@@ -700,7 +700,7 @@ async fn the_agent_signs_in_through_the_login_page() {
     );
     let c = client(&op, &agent).build().unwrap();
     let s = c.authenticate().await.unwrap();
-    assert_eq!(s.claims().unwrap().sub.as_deref(), Some(user.sub.as_str()));
+    assert_eq!(s.claims().unwrap().subject(), user.sub);
     assert!(!op.handle().requests_to(Endpoint::Login).is_empty());
 }
 

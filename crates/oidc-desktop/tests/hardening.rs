@@ -259,7 +259,7 @@ async fn signed_userinfo_under_a_rotated_key_refetches_the_keys_once() {
     op.handle().rotate_keys().unwrap();
     op.handle().set_faults([Fault::SignedUserInfo]);
     let jwks_before = op.handle().requests_to(Endpoint::Jwks).len();
-    let sub = s.claims().unwrap().sub.clone().unwrap();
+    let sub = s.claims().unwrap().subject().to_owned();
     let details = c
         .request_user_info(s.access_token().unwrap(), &sub)
         .await

@@ -48,10 +48,7 @@ async fn a_pasted_address_completes_the_sign_in_and_a_wrong_one_is_refused() {
         .expect("the sign-in ended")
         .unwrap()
         .unwrap();
-    assert_eq!(
-        session.claims().unwrap().sub.as_deref(),
-        Some("248289761001")
-    );
+    assert_eq!(session.claims().unwrap().subject(), "248289761001");
     let refused: Vec<String> = events
         .events()
         .into_iter()

@@ -84,7 +84,9 @@ fn jws_alg(token: &str) -> String {
 }
 
 fn sub(s: &Session) -> String {
-    s.claims().and_then(|c| c.sub.clone()).unwrap_or_default()
+    s.claims()
+        .map(|c| c.subject().to_owned())
+        .unwrap_or_default()
 }
 
 async fn agent_trace(a: &Agent) -> Outcome {
