@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz [--target T]... [--time SECS] [--parallel N] [--keep-corpus]`:
+//! `cargo xtask fuzz [--target T]... [--time SECS] [--parallel N]`:
 //! coverage-guided fuzzing of the parsers (`fuzz/`, libFuzzer through `libfuzzer-sys`).
 //!
 //! The stable route: cargo-fuzz's own build adds `-Zsanitizer=address`, which needs a
