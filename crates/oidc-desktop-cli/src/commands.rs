@@ -534,7 +534,7 @@ async fn cached_userinfo(
         return Ok(None);
     };
     let details = interruptible(client, client.request_user_info(at, &sub)).await?;
-    Ok(Some(Value::Object(details.json().clone())))
+    Ok(Some(details.json().clone()))
 }
 
 /// Lines typed or pasted on standard input, read by a thread of their own; the source ends
@@ -889,7 +889,7 @@ async fn userinfo(a: &UserinfoArgs, ctx: &Ctx) -> Result<Outcome, CliError> {
         }
     };
     Ok(Outcome::Json {
-        value: json!({ "userinfo": Value::Object(details.json().clone()) }),
+        value: json!({ "userinfo": details.json().clone() }),
         title: "UserInfo:".to_owned(),
     })
 }

@@ -184,7 +184,7 @@ pub(crate) fn session_json(s: &Session, userinfo: Option<&Value>) -> Value {
     }
     let ui = userinfo
         .cloned()
-        .or_else(|| s.userinfo().map(|u| Value::Object(u.json().clone())));
+        .or_else(|| s.userinfo().map(|u| u.json().clone()));
     if let Some(u) = ui {
         m.insert("userinfo".into(), u);
     }
@@ -306,7 +306,7 @@ fn session_text(s: &Session, userinfo: Option<&Value>, headline: &str, show: boo
     }
     let ui = userinfo
         .cloned()
-        .or_else(|| s.userinfo().map(|u| Value::Object(u.json().clone())));
+        .or_else(|| s.userinfo().map(|u| u.json().clone()));
     if let Some(u) = ui {
         out.push_str("UserInfo:\n");
         out.push_str(&indent(&pretty(&u)));

@@ -324,7 +324,7 @@ impl Session {
             refresh_token: self.refresh_token.clone(),
             id_token: self.id_token.clone(),
             id_token_claims: self.claims.as_ref().map(|c| c.json().clone()),
-            userinfo: self.user.as_ref().map(|u| Value::Object(u.json().clone())),
+            userinfo: self.user.as_ref().map(|u| u.json().clone()),
             scope: self.scope.clone(),
             obtained_at: self.obtained_at,
             refresh_refused: self.refresh_refused.clone(),
@@ -430,7 +430,9 @@ mod tests {
     fn stored_claims_without_a_required_member_are_damaged_not_read() {
         let claims = r#"{"iss":"https://op","sub":"u","aud":"app","exp":20,"iat":10}"#;
         let stored = |c: &str| {
-            format!(r#"{{"issuer":"https://op","client_id":"app","access_token":"t","id_token_claims":{c}}}"#)
+            format!(
+                r#"{{"issuer":"https://op","client_id":"app","access_token":"t","id_token_claims":{c}}}"#
+            )
         };
         let s = Session::from_json(&stored(claims)).unwrap();
         let c = s.claims().unwrap();

@@ -61,7 +61,8 @@ pub struct Introspection {
 }
 
 impl Introspection {
-    /// An extra member by name, JSON pointer or `/json/...` path.
+    /// An extra member by name, JSON pointer or `/json/...` path (the bare `/json` is
+    /// `None`: the extra members are not the whole response).
     pub fn member(&self, name_or_path: &str) -> Option<&Value> {
         map_lookup(&self.extra, name_or_path)
     }

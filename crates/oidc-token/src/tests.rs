@@ -927,6 +927,44 @@ fn userinfo_json_with_matching_sub() {
 }
 
 #[test]
+fn one_lookup_grammar_for_userinfo_claims_and_extra_members() {
+    let body = r#"{"sub":"alice","json":"a member named json","address":{"country":"NL"}}"#;
+    let u =
+        parse_userinfo_response(&json_response(200, body), &UserInfoParse::new("alice")).unwrap();
+    // As `oidc_jose::lookup` (ID-token claims): the bare `/json` is the whole response.
+    assert_eq!(u.claim("/json"), Some(u.json()));
+    assert_eq!(
+        u.json(),
+        &serde_json::from_str::<serde_json::Value>(body).unwrap()
+    );
+    for path in ["json", "/json", "/json/json"] {
+        let via_claims = oidc_jose::lookup(u.json(), path);
+        assert_eq!(u.claim(path), via_claims, "{path}");
+    }
+    assert_eq!(
+        u.claim_text("/json/json").as_deref(),
+        Some("a member named json")
+    );
+    assert_eq!(u.claim_text("/address/country").as_deref(), Some("NL"));
+
+    // Extra members of a token response: the same grammar, but the bare `/json` (the whole
+    // document) is not theirs to give, and is not taken for the member named `json`.
+    let t = parse(&json_response(
+        200,
+        r#"{"access_token":"at","token_type":"Bearer","json":"j","ext":{"deep":1}}"#,
+    ))
+    .unwrap();
+    assert_eq!(t.member("/json"), None);
+    assert_eq!(t.member("json").and_then(|v| v.as_str()), Some("j"));
+    assert_eq!(t.member("/json/json").and_then(|v| v.as_str()), Some("j"));
+    assert_eq!(t.member("/json/ext/deep"), t.member("/ext/deep"));
+    assert_eq!(
+        t.member("/ext/deep").and_then(serde_json::Value::as_i64),
+        Some(1)
+    );
+}
+
+#[test]
 fn userinfo_sub_mismatch_is_refused_with_903() {
     let e = parse_userinfo_response(
         &json_response(200, r#"{"sub":"mallory"}"#),

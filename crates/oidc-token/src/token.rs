@@ -158,7 +158,8 @@ impl TokenResponse {
         }
     }
 
-    /// An extra member by name, JSON pointer, or `/json/...` path.
+    /// An extra member by name, JSON pointer, or `/json/...` path (the bare `/json` is
+    /// `None`: the extra members are not the whole response).
     pub fn member(&self, name_or_path: &str) -> Option<&Value> {
         map_lookup(&self.extra, name_or_path)
     }
@@ -518,9 +519,13 @@ pub(crate) async fn send(
     })
 }
 
-/// [`oidc_jose::lookup`] over a JSON object held as a map.
+/// [`oidc_jose::lookup`] over the extra members of a response, held as a map: the same
+/// grammar (a name, a JSON pointer, a `/json/...` path). The bare `"/json"`, which names the
+/// whole document there, is `None` here: the extra members are not the whole response (and
+/// not a member named `json`, which `/json/json` reads).
 pub(crate) fn map_lookup<'m>(map: &'m Map<String, Value>, name_or_path: &str) -> Option<&'m Value> {
     let pointer = match name_or_path.strip_prefix("/json") {
+        Some("") => return None,
         Some(rest) if rest.starts_with('/') => rest,
         _ if name_or_path.starts_with('/') => name_or_path,
         _ => return map.get(name_or_path),

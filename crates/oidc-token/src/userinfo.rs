@@ -5,7 +5,7 @@ use oidc_jose::{Algorithm, CompactJws, JwkSet, StandardClaims};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::token::{map_lookup, send};
+use crate::token::send;
 use crate::wire::{self, DEFAULT_MAX_RESPONSE_BYTES, Form};
 use crate::{Endpoint, Error, Result};
 
@@ -285,7 +285,8 @@ pub async fn fetch_userinfo(
 #[derive(Clone)]
 pub struct UserDetails {
     claims: StandardClaims,
-    json: Map<String, Value>,
+    /// The response as a JSON object (`from_json` refuses anything else).
+    json: Value,
     raw: String,
 }
 
@@ -293,7 +294,10 @@ impl std::fmt::Debug for UserDetails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserDetails")
             .field("sub", &self.claims.sub)
-            .field("claims", &self.json.keys().collect::<Vec<_>>())
+            .field(
+                "claims",
+                &self.json.as_object().map(|m| m.keys().collect::<Vec<_>>()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -325,7 +329,7 @@ impl UserDetails {
         let raw = String::from_utf8_lossy(json).into_owned();
         Ok(Self {
             claims,
-            json: map,
+            json: Value::Object(map),
             raw,
         })
     }
@@ -340,8 +344,8 @@ impl UserDetails {
         &self.claims
     }
 
-    /// Every member of the response.
-    pub fn json(&self) -> &Map<String, Value> {
+    /// The response, a JSON object.
+    pub fn json(&self) -> &Value {
         &self.json
     }
 
@@ -350,9 +354,10 @@ impl UserDetails {
         &self.raw
     }
 
-    /// A claim by name, JSON pointer, or `/json/...` path.
+    /// A claim by name, JSON pointer, or `/json/...` path (`"/json"` alone is the whole
+    /// response), as [`oidc_jose::lookup`] reads them.
     pub fn claim(&self, name_or_path: &str) -> Option<&Value> {
-        map_lookup(&self.json, name_or_path)
+        oidc_jose::lookup(&self.json, name_or_path)
     }
 
     /// A claim as text (strings unquoted, anything else as compact JSON).
