@@ -10,6 +10,8 @@ use oidc_core::IssuerUrl;
 use oidc_discovery::{ProviderMetadata, SignerKeys};
 use std::hint::black_box;
 
+mod derived;
+
 fn bench(c: &mut Criterion) {
     let raw = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -28,6 +30,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let jwks = serde_json::json!({ "keys": keys }).to_string();
+    let key_texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
 
     let mut g = c.benchmark_group(format!("discovery_{}B", raw.len()));
     g.bench_function("ProviderMetadata::load (raw kept)", |b| {
@@ -37,6 +40,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             serde_json::from_slice::<serde_json::Value>(black_box(raw.as_bytes())).expect("parse")
         });
+    });
+    g.bench_function("derived serde (same checks)", |b| {
+        b.iter(|| derived::load_derived(black_box(raw.as_str()), issuer.url()).expect("parse"));
     });
     // The list members are read from the kept raw JSON on first use; this is `load` plus
     // that first use, for the whole cost when the lists are needed.
@@ -55,6 +61,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function("serde_json::Value", |b| {
         b.iter(|| {
             serde_json::from_slice::<serde_json::Value>(black_box(jwks.as_bytes())).expect("parse")
+        });
+    });
+    g.bench_function("derived serde, keys not decoded (lower bound)", |b| {
+        b.iter(|| derived::jwks_derived_lower_bound(black_box(jwks.as_str())).expect("parse"));
+    });
+    // The per-key half of the derived route with decoding: each key read by `Jwk::from_slice`
+    // (a derived struct, then the same decoding). Added to the `Value` parse of the document
+    // (which the derived route needs to skip bad entries), it estimates the whole route.
+    g.bench_function("derived per key with decoding (Jwk::from_slice x 3)", |b| {
+        b.iter(|| {
+            key_texts
+                .iter()
+                .map(|k| oidc_jose::Jwk::from_slice(black_box(k.as_bytes())).expect("key"))
+                .collect::<Vec<_>>()
         });
     });
     g.finish();
