@@ -39,8 +39,6 @@ use crate::{Error, IdTokenClaims};
 /// ```
 #[derive(Clone)]
 pub struct ValidatedClaims {
-    issuer: String,
-    subject: String,
     expires_at: i64,
     issued_at: i64,
     all: IdTokenClaims,
@@ -50,16 +48,21 @@ impl ValidatedClaims {
     /// Takes the required members out of claims the validator checked; a missing one is
     /// [`Error::MissingClaim`] (the validator refused such a token before this point).
     pub(crate) fn from_checked(all: IdTokenClaims) -> Result<Self, Error> {
-        let issuer = all.iss.clone().ok_or(Error::MissingClaim("iss"))?;
-        let subject = all.sub.clone().ok_or(Error::MissingClaim("sub"))?;
+        // `iss` and `sub` stay in the claims (no copy per validation); the getters read them
+        // there, which this check makes safe: the claims are never changed afterwards (the
+        // fields are private and there is no `DerefMut`).
+        if all.iss.is_none() {
+            return Err(Error::MissingClaim("iss"));
+        }
+        if all.sub.is_none() {
+            return Err(Error::MissingClaim("sub"));
+        }
         if all.aud.is_empty() {
             return Err(Error::MissingClaim("aud"));
         }
         let expires_at = all.exp.ok_or(Error::MissingClaim("exp"))?;
         let issued_at = all.iat.ok_or(Error::MissingClaim("iat"))?;
         Ok(Self {
-            issuer,
-            subject,
             expires_at,
             issued_at,
             all,
@@ -80,13 +83,15 @@ impl ValidatedClaims {
 
     /// `iss`: the issuer that signed the token.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        // Present: `from_checked` refused claims without it (never "" in practice).
+        self.all.iss.as_deref().unwrap_or_default()
     }
 
     /// `sub`: the user's identifier at the issuer (unique and never reassigned there; with
     /// [`Self::issuer`], the only stable identity of the user).
     pub fn subject(&self) -> &str {
-        &self.subject
+        // Present: `from_checked` refused claims without it (never "" in practice).
+        self.all.sub.as_deref().unwrap_or_default()
     }
 
     /// `aud`: the audiences, never empty (the client is among them unless the audience
