@@ -39,34 +39,34 @@ use crate::{Error, IdTokenClaims};
 /// ```
 #[derive(Clone)]
 pub struct ValidatedClaims {
-    expires_at: i64,
-    issued_at: i64,
+    /// Holds every required member: `check_required` passed, and the claims are never changed
+    /// afterwards (private, no `DerefMut`), so the getters read them here.
     all: IdTokenClaims,
 }
 
+/// The members OpenID Connect Core §2 requires in every ID token (`iss`, `sub`, `aud` not
+/// empty, `exp`, `iat`), whatever the skip flags; a missing one is [`Error::MissingClaim`].
+pub(crate) fn check_required(c: &IdTokenClaims) -> Result<(), Error> {
+    for (present, name) in [
+        (c.iss.is_some(), "iss"),
+        (c.sub.is_some(), "sub"),
+        (!c.aud.is_empty(), "aud"),
+        (c.exp.is_some(), "exp"),
+        (c.iat.is_some(), "iat"),
+    ] {
+        if !present {
+            return Err(Error::MissingClaim(name));
+        }
+    }
+    Ok(())
+}
+
 impl ValidatedClaims {
-    /// Takes the required members out of claims the validator checked; a missing one is
+    /// Wraps claims that hold every required member; a missing one is
     /// [`Error::MissingClaim`] (the validator refused such a token before this point).
     pub(crate) fn from_checked(all: IdTokenClaims) -> Result<Self, Error> {
-        // `iss` and `sub` stay in the claims (no copy per validation); the getters read them
-        // there, which this check makes safe: the claims are never changed afterwards (the
-        // fields are private and there is no `DerefMut`).
-        if all.iss.is_none() {
-            return Err(Error::MissingClaim("iss"));
-        }
-        if all.sub.is_none() {
-            return Err(Error::MissingClaim("sub"));
-        }
-        if all.aud.is_empty() {
-            return Err(Error::MissingClaim("aud"));
-        }
-        let expires_at = all.exp.ok_or(Error::MissingClaim("exp"))?;
-        let issued_at = all.iat.ok_or(Error::MissingClaim("iat"))?;
-        Ok(Self {
-            expires_at,
-            issued_at,
-            all,
-        })
+        check_required(&all)?;
+        Ok(Self { all })
     }
 
     /// Reads back the claims of an ID token that was validated when it was obtained and then
@@ -102,12 +102,14 @@ impl ValidatedClaims {
 
     /// `exp`: when the ID token expires, Unix seconds.
     pub fn expires_at(&self) -> i64 {
-        self.expires_at
+        // Present: `from_checked` refused claims without it (never 0 in practice).
+        self.all.exp.unwrap_or_default()
     }
 
     /// `iat`: when the ID token was issued, Unix seconds.
     pub fn issued_at(&self) -> i64 {
-        self.issued_at
+        // Present: `from_checked` refused claims without it (never 0 in practice).
+        self.all.iat.unwrap_or_default()
     }
 
     /// Every claim of the token.

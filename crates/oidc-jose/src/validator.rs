@@ -381,20 +381,9 @@ impl IdTokenValidator {
     ) -> Result<(), Error> {
         let skip = self.skip;
         let leeway = self.leeway;
-        // Required claims (§2): iss, sub, aud, exp, iat. A skip flag skips comparing a value,
-        // never the presence: a token without one of them is not an ID token, and the
-        // validated claims hold them as plain values.
-        for (present, name) in [
-            (c.iss.is_some(), "iss"),
-            (c.sub.is_some(), "sub"),
-            (!c.aud.is_empty(), "aud"),
-            (c.exp.is_some(), "exp"),
-            (c.iat.is_some(), "iat"),
-        ] {
-            if !present {
-                return Err(Error::MissingClaim(name));
-            }
-        }
+        // Required claims (§2). A skip flag skips comparing a value, never the presence: a
+        // token without one of them is not an ID token, and the validated claims hold them.
+        crate::validated::check_required(c)?;
         // Step 2: iss.
         if !skip.issuer {
             let found = c.iss.as_deref().unwrap_or_default();
