@@ -113,6 +113,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         fs::create_dir_all(&out).map_err(|e| format!("mutants: {}: {e}", out.display()))?;
         let mut c = crate::cargo();
         c.current_dir(&root)
+            // Each mutant rebuilds the mutated crate and relinks every test binary above it:
+            // incremental builds and no debug info make that several times faster (a few
+            // seconds a mutant for `jose` on 2 cores with `--jobs 2`), and nothing here needs
+            // a debugger.
+            .env("CARGO_INCREMENTAL", "1")
+            .env("CARGO_PROFILE_DEV_DEBUG", "0")
+            .env("CARGO_PROFILE_TEST_DEBUG", "0")
             .arg("mutants")
             .args(g.args)
             .arg("--output")
