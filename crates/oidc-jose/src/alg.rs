@@ -182,6 +182,19 @@ mod tests {
     }
 
     #[test]
+    fn display_and_from_str_speak_the_jwa_names() {
+        for a in Algorithm::ALL {
+            assert_eq!(a.to_string(), a.as_str());
+            assert_eq!(a.as_str().parse::<Algorithm>().unwrap(), a);
+        }
+        assert_eq!(Algorithm::ES256.to_string(), "ES256");
+        assert!(matches!(
+            "HS1".parse::<Algorithm>(),
+            Err(crate::Error::UnknownAlgorithm(n)) if n == "HS1"
+        ));
+    }
+
+    #[test]
     fn hmac_minimum_key_lengths_are_the_hash_output_sizes() {
         for a in Algorithm::ALL {
             let expected = match a.claim_hash() {

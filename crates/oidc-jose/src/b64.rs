@@ -12,10 +12,9 @@ pub(crate) fn decode(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Decodes strict base64url into `out`, returning the length written.
+/// `None` when the input is not strict base64url or `out` is too small for it (the decoder
+/// checks the room itself and never writes past `out`).
 pub(crate) fn decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
-    if base64::decoded_len_estimate(input.len()) > out.len() {
-        return None;
-    }
     B64URL.decode_slice(input, out).ok()
 }
 
@@ -50,5 +49,18 @@ mod tests {
             "non-canonical trailing bits refused"
         );
         assert!(decode(b"Y").is_none(), "impossible length refused");
+    }
+
+    #[test]
+    fn decode_into_writes_only_what_fits() {
+        let mut exact = [0u8; 3];
+        assert_eq!(decode_into(b"YWJj", &mut exact), Some(3));
+        assert_eq!(&exact, b"abc");
+        let mut roomy = [0u8; 8];
+        assert_eq!(decode_into(b"YWI", &mut roomy), Some(2));
+        assert_eq!(&roomy[..3], b"ab\0");
+        let mut small = [0u8; 2];
+        assert_eq!(decode_into(b"YWJj", &mut small), None, "no room: refused");
+        assert_eq!(decode_into(b"YWI=", &mut roomy), None, "strictness kept");
     }
 }

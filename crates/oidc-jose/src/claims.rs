@@ -50,9 +50,6 @@ fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             Ok(vec![v.to_owned()])
         }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(vec![v])
-        }
         fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
             while let Some(s) = seq.next_element::<String>()? {
@@ -518,6 +515,89 @@ mod tests {
                 Err(Error::Malformed(Malformed::ClaimsJson))
             ));
         }
+    }
+
+    #[test]
+    fn numeric_dates_take_every_json_number_form_within_range() {
+        let c = IdTokenClaims::from_json(
+            br#"{"exp":-1,"iat":17,"nbf":8999999999999998.0,"auth_time":null}"#.to_vec(),
+        )
+        .unwrap();
+        assert_eq!(c.exp, Some(-1), "a negative integer (serde's i64 path)");
+        assert_eq!(c.iat, Some(17), "a positive integer (serde's u64 path)");
+        assert_eq!(c.nbf, Some(8_999_999_999_999_998), "a decimal below 9e15");
+        assert_eq!(c.auth_time, None, "null reads as absent");
+        for bad in [
+            &br#"{"exp":9e15}"#[..],
+            br#"{"exp":-9e15}"#,
+            br#"{"exp":9223372036854775808}"#,
+        ] {
+            assert!(
+                matches!(
+                    IdTokenClaims::from_json(bad.to_vec()),
+                    Err(Error::Malformed(Malformed::ClaimsJson))
+                ),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn audiences_read_from_a_string_with_escapes_or_an_array() {
+        let c = IdTokenClaims::from_json(br#"{"aud":"a\u0062c"}"#.to_vec()).unwrap();
+        assert_eq!(c.aud, ["abc"], "an escaped string is copied, not borrowed");
+        let c = IdTokenClaims::from_json(br#"{"aud":["x","y\n"]}"#.to_vec()).unwrap();
+        assert_eq!(c.aud, ["x", "y\n"]);
+        assert_eq!(c.audiences_joined(), "x,y\n");
+    }
+
+    #[test]
+    fn lenient_user_claims_take_strings_and_numbers_in_range() {
+        let user = |json: &str| {
+            IdTokenClaims::from_json(json.as_bytes().to_vec())
+                .unwrap()
+                .user()
+                .clone()
+        };
+        let u = user(
+            r#"{"updated_at":1700000000,"email_verified":"false","phone_number_verified":"true"}"#,
+        );
+        assert_eq!(u.updated_at, Some(1_700_000_000));
+        assert_eq!(u.email_verified, Some(false));
+        assert_eq!(u.phone_number_verified, Some(true));
+        assert_eq!(user(r#"{"updated_at":-5}"#).updated_at, Some(-5));
+        assert_eq!(user(r#"{"updated_at":12.9}"#).updated_at, Some(12));
+        assert_eq!(user(r#"{"updated_at":-12.5}"#).updated_at, Some(-13));
+        assert_eq!(
+            user(r#"{"updated_at":8999999999999999.0}"#).updated_at,
+            Some(8_999_999_999_999_999)
+        );
+        assert_eq!(
+            user(r#"{"updated_at":"1700000001"}"#).updated_at,
+            Some(1_700_000_001)
+        );
+        assert_eq!(user(r#"{"updated_at":null}"#).updated_at, None);
+        // Out of range or not a number: that one claim reads as absent, the rest stays.
+        for bad in [
+            r#"{"updated_at":9e15,"email":"e@x"}"#,
+            r#"{"updated_at":-1e300,"email":"e@x"}"#,
+            r#"{"updated_at":"soon","email":"e@x"}"#,
+            r#"{"updated_at":true,"email":"e@x"}"#,
+        ] {
+            let u = user(bad);
+            assert_eq!(u.updated_at, None, "{bad}");
+            assert_eq!(u.email.as_deref(), Some("e@x"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn claims_serialize_as_the_whole_claims_set() {
+        let text = r#"{"sub":"u","aud":["a","b"],"exp":5,"x":{"y":[1,null]}}"#;
+        let c = IdTokenClaims::from_json(text.as_bytes().to_vec()).unwrap();
+        let whole: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_value(&c).unwrap(), whole);
+        assert_eq!(Value::from(c), whole);
     }
 
     #[test]

@@ -7,10 +7,8 @@ fn len(out: &mut Vec<u8>, n: usize) {
         out.push(n as u8);
     } else {
         let bytes = n.to_be_bytes();
-        let skip = bytes
-            .iter()
-            .position(|&b| b != 0)
-            .unwrap_or(bytes.len() - 1);
+        // n >= 0x80, so at least its last byte is not zero: skip the leading zero bytes.
+        let skip = (n.leading_zeros() / 8) as usize;
         let body = &bytes[skip..];
         out.push(0x80 | body.len() as u8);
         out.extend_from_slice(body);
@@ -112,6 +110,19 @@ mod tests {
         let mut v = Vec::new();
         len(&mut v, 0x80);
         assert_eq!(v, [0x81, 0x80]);
+        for (n, want) in [
+            (0usize, &[0x00][..]),
+            (0x7f, &[0x7f]),
+            (0xff, &[0x81, 0xff]),
+            (0x100, &[0x82, 0x01, 0x00]),
+            (0xffff, &[0x82, 0xff, 0xff]),
+            (0x1_0000, &[0x83, 0x01, 0x00, 0x00]),
+            (0x0100_0000, &[0x84, 0x01, 0x00, 0x00, 0x00]),
+        ] {
+            let mut v = Vec::new();
+            len(&mut v, n);
+            assert_eq!(v, want, "{n:#x}");
+        }
         assert_eq!(uint(&[0x80]), [0x02, 0x02, 0x00, 0x80]);
         assert_eq!(uint(&[0x01]), [0x02, 0x01, 0x01]);
     }

@@ -895,6 +895,80 @@ mod tests {
     }
 
     #[test]
+    fn members_read_back_through_the_accessors() {
+        let k = Jwk::from_slice(
+            br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"e1","alg":"ES256","use":"sig","x5c":["MIIBAA==","AAAA"]}"#,
+        )
+        .unwrap();
+        assert_eq!(k.kid(), Some("e1"));
+        assert_eq!(k.alg(), Some("ES256"));
+        assert_eq!(k.key_use(), Some("sig"));
+        assert_eq!(k.kty(), "EC");
+        assert_eq!(k.x5c(), ["MIIBAA==", "AAAA"]);
+        // The base64 export is the PEM's body.
+        let pem = k.to_public_key_pem().unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        assert_eq!(k.to_public_key_base64().unwrap(), body);
+        assert!(
+            body.starts_with("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"),
+            "{body}"
+        );
+        let bare = Jwk::from_slice(br#"{"kty":"oct","k":"c2VjcmV0"}"#).unwrap();
+        assert_eq!((bare.kid(), bare.alg(), bare.key_use()), (None, None, None));
+        assert_eq!(bare.kty(), "oct");
+        assert!(bare.x5c().is_empty());
+        assert_eq!(bare.to_public_key_base64(), None);
+        let rsa = Jwk::from_slice(br#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#).unwrap();
+        assert_eq!(rsa.kty(), "RSA");
+        let ed = Jwk::from_slice(
+            br#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        assert_eq!(ed.kty(), "OKP");
+    }
+
+    #[test]
+    fn a_keys_own_alg_limits_what_it_verifies() {
+        let k = Jwk::from_slice(br#"{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"RS384"}"#).unwrap();
+        assert!(k.fits(Algorithm::RS384));
+        assert!(!k.fits(Algorithm::RS256), "alg RS384 does not verify RS256");
+        let set = JwkSet::from_slice(
+            br#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"RS384","kid":"a"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(set.find_kid("a").next().unwrap().alg(), Some("RS384"));
+    }
+
+    #[test]
+    fn keys_with_empty_or_wrong_sized_material_are_skipped() {
+        let reason = |json: &str| match Jwk::from_slice(json.as_bytes()) {
+            Err(Error::InvalidKey { reason, .. }) => reason,
+            other => panic!("{json}: {other:?}"),
+        };
+        // A modulus or exponent of zero bytes only (empty once leading zeros go).
+        for json in [
+            r#"{"kty":"RSA","n":"AA","e":"AQAB"}"#,
+            r#"{"kty":"RSA","n":"AQAB","e":"AAA"}"#,
+            r#"{"kty":"RSA","n":"","e":"AQAB"}"#,
+        ] {
+            assert_eq!(reason(json), "RSA key with an empty n or e", "{json}");
+        }
+        // Ed25519: x of 31 and of 33 bytes.
+        for x in ["A".repeat(42), "A".repeat(44)] {
+            let json = format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"}}"#);
+            assert_eq!(
+                reason(&json),
+                "Ed25519 key whose x is not 32 bytes",
+                "{json}"
+            );
+        }
+        assert_eq!(
+            reason(r#"{"kty":"oct","k":""}"#),
+            "oct key without a valid k"
+        );
+    }
+
+    #[test]
     fn set_shape_errors() {
         for bad in ["", "[]", "{}", r#"{"keys":{}}"#, r#"{"keys":[1]"#] {
             assert!(JwkSet::from_slice(bad.as_bytes()).is_err(), "{bad}");

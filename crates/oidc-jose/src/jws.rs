@@ -261,6 +261,58 @@ mod tests {
     }
 
     #[test]
+    fn the_parts_read_back() {
+        let t = tok(r#"{"alg":"ES256","kid":"k"}"#, r#"{"a":1}"#, b"sig");
+        let j = CompactJws::parse(&t).unwrap();
+        assert_eq!(j.as_str(), t);
+        assert_eq!(j.signing_input(), t.rsplit_once('.').unwrap().0.as_bytes());
+        assert_eq!(j.signature(), b"sig");
+        assert_eq!(j.payload(), br#"{"a":1}"#);
+        let (header, payload) = j.into_parts();
+        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::ES256, Some("k")));
+        assert_eq!(payload, br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn headers_of_any_size_within_the_limit_are_read() {
+        // Short headers decode into a stack buffer, long ones (past 2,728 characters) onto
+        // the heap: both read the same.
+        for kid_len in [1, 2000, 2040, 2100, 10_000] {
+            let kid = "k".repeat(kid_len);
+            let t = tok(&format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#), "{}", b"s");
+            let j = CompactJws::parse(&t).unwrap();
+            assert_eq!(j.header().kid.as_deref(), Some(&*kid), "{kid_len}");
+        }
+    }
+
+    #[test]
+    fn a_token_may_be_exactly_as_long_as_the_limit() {
+        // 64 KiB by default. Unpadded base64 takes every length but 4k + 1, so some payload
+        // and signature length make a token of exactly the limit.
+        let exact = (0..4)
+            .flat_map(|sig| (0..16).map(move |extra| (sig, extra)))
+            .map(|(sig, extra)| {
+                let pad = "a".repeat(DEFAULT_MAX_TOKEN_LEN * 3 / 4 - 30 + extra);
+                tok(
+                    r#"{"alg":"RS256"}"#,
+                    &format!(r#"{{"p":"{pad}"}}"#),
+                    &vec![7; sig + 1],
+                )
+            })
+            .find(|t| t.len() == DEFAULT_MAX_TOKEN_LEN);
+        let Some(t) = exact else {
+            panic!("no token of exactly {DEFAULT_MAX_TOKEN_LEN} bytes");
+        };
+        assert_eq!(DEFAULT_MAX_TOKEN_LEN, 64 * 1024);
+        assert!(CompactJws::parse(&t).is_ok());
+        assert!(CompactJws::parse_with_limit(&t, t.len()).is_ok());
+        assert!(matches!(
+            CompactJws::parse_with_limit(&t, t.len() - 1),
+            Err(Error::Malformed(Malformed::TooLarge))
+        ));
+    }
+
+    #[test]
     fn untrusted_key_headers_are_ignored() {
         let t = tok(
             r#"{"alg":"RS256","jku":"https://evil/jwks","jwk":{"kty":"oct","k":"AA"},"x5u":"https://evil"}"#,

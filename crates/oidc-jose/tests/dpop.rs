@@ -148,8 +148,14 @@ fn every_proof_is_fresh() {
 
 #[test]
 fn keys_persist_through_pkcs8() {
-    for alg in [Algorithm::ES256, Algorithm::EdDSA] {
+    for alg in [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA] {
         let key = DpopKey::generate_for(alg).unwrap();
+        let proof = key.proof("GET", "https://a/r", NOW, None, None).unwrap();
+        independently_verified(&proof);
+        let mut c = check("GET", "https://a/r");
+        let algs = [alg];
+        c.algorithms = &algs;
+        assert_eq!(verify_proof(&proof, &c).unwrap().jkt, key.thumbprint());
         let again = DpopKey::from_pkcs8(alg, key.to_pkcs8()).unwrap();
         assert_eq!(again.thumbprint(), key.thumbprint());
         assert_eq!(again.algorithm(), alg);
@@ -182,6 +188,50 @@ fn rsa_keys_from_pkcs8_make_rs256_and_ps256_proofs() {
             key.thumbprint()
         );
     }
+}
+
+#[test]
+fn a_servers_nonce_is_carried_exactly_whatever_it_holds() {
+    let key = DpopKey::generate().unwrap();
+    // Quotes, backslashes and control characters are escaped, a space and non-ASCII are not.
+    let nonce = "a\u{1}\u{1f} \"\\é";
+    let proof = key
+        .proof("POST", "https://a/t", NOW, Some(nonce), None)
+        .unwrap();
+    let payload = b64(proof.split('.').nth(1).unwrap());
+    let text = String::from_utf8(payload).unwrap();
+    assert!(text.contains(r#""nonce":"a\u0001\u001f \"\\é""#), "{text}");
+    let mut c = check("POST", "https://a/t");
+    c.nonce = Some(nonce);
+    assert_eq!(
+        verify_proof(&proof, &c).unwrap().nonce.as_deref(),
+        Some(nonce)
+    );
+    // A proof may be as long as 8 KiB: a long nonce still fits, one past the limit does not.
+    let long = "n".repeat(5000);
+    c.nonce = Some(&long);
+    let proof = key
+        .proof("POST", "https://a/t", NOW, Some(&long), None)
+        .unwrap();
+    assert!(
+        proof.len() > 6000 && proof.len() <= 8 * 1024,
+        "{}",
+        proof.len()
+    );
+    assert_eq!(
+        verify_proof(&proof, &c).unwrap().nonce.as_deref(),
+        Some(&*long)
+    );
+    let too_long = "n".repeat(6500);
+    c.nonce = Some(&too_long);
+    let proof = key
+        .proof("POST", "https://a/t", NOW, Some(&too_long), None)
+        .unwrap();
+    assert!(proof.len() > 8 * 1024);
+    assert!(matches!(
+        verify_proof(&proof, &c),
+        Err(Error::Malformed(oidc_jose::Malformed::TooLarge))
+    ));
 }
 
 fn pem_body(pem: &str) -> Vec<u8> {
@@ -305,10 +355,42 @@ fn every_check_refuses() {
     let mut h = header.clone();
     h.as_object_mut().unwrap().remove("jwk");
     assert_eq!(r(&reheader(h), &c), DpopRefusal::Jwk);
+    // HMAC and `none` are refused even when the caller's list names them.
+    let anything = [Algorithm::HS256, Algorithm::None, Algorithm::ES256];
+    let lenient = ProofCheck {
+        algorithms: &anything,
+        ..c
+    };
+    for alg in ["HS256", "none"] {
+        let mut h = header.clone();
+        h["alg"] = alg.into();
+        assert_eq!(r(&reheader(h), &lenient), DpopRefusal::Algorithm, "{alg}");
+    }
     assert_eq!(
         verify_proof("not a jwt", &c).unwrap_err().kind(),
         "malformed_token"
     );
+}
+
+#[test]
+fn iat_may_lie_at_either_edge_of_the_window() {
+    let key = DpopKey::generate().unwrap();
+    let c = check("POST", "https://op/token");
+    // max_age 300, leeway 60: [NOW - 300, NOW + 60] is accepted, one second past is not.
+    for (iat, ok) in [
+        (NOW - 301, false),
+        (NOW - 300, true),
+        (NOW + 60, true),
+        (NOW + 61, false),
+    ] {
+        let proof = key
+            .proof("POST", "https://op/token", iat, None, None)
+            .unwrap();
+        match verify_proof(&proof, &c) {
+            Ok(v) => assert!(ok && v.iat == iat, "{iat} accepted"),
+            Err(e) => assert!(!ok && refusal(e) == DpopRefusal::Iat, "{iat} refused"),
+        }
+    }
 }
 
 proptest::proptest! {
