@@ -271,6 +271,38 @@ mod tests {
     use crate::{CompactJws, JwkSet, verify_jws};
 
     #[test]
+    fn every_rsa_algorithm_signs_with_its_own_padding_and_hash() {
+        let pem = include_str!("../tests/keys/rsa2048-1.pem");
+        let rsa = [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+        ];
+        for alg in rsa {
+            let k = SigningKey::from_pkcs8_pem(alg, pem).unwrap();
+            let public = k.public_jwk().unwrap();
+            let set = JwkSet::from_keys(vec![public.clone()]);
+            let t = k.sign_compact(None, b"{}").unwrap();
+            let j = CompactJws::parse(&t).unwrap();
+            assert_eq!(j.header().alg, alg);
+            assert!(verify_jws(&j, &set, &[alg], None).is_ok(), "{alg}");
+            // Under any other RSA algorithm the same bytes do not verify.
+            for &other in rsa.iter().filter(|&&o| o != alg) {
+                let v = crate::verify_signature(
+                    other,
+                    public.material(),
+                    j.signing_input(),
+                    j.signature(),
+                );
+                assert!(v.is_err(), "{alg} signature verified as {other}");
+            }
+        }
+    }
+
+    #[test]
     fn sign_then_verify_each_family() {
         let keys = [
             SigningKey::generate_ec(Algorithm::ES256)
