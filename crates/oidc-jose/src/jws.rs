@@ -269,7 +269,10 @@ mod tests {
         assert_eq!(j.signature(), b"sig");
         assert_eq!(j.payload(), br#"{"a":1}"#);
         let (header, payload) = j.into_parts();
-        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::ES256, Some("k")));
+        assert_eq!(
+            (header.alg, header.kid.as_deref()),
+            (Algorithm::ES256, Some("k"))
+        );
         assert_eq!(payload, br#"{"a":1}"#);
     }
 

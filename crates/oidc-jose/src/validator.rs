@@ -581,4 +581,11 @@ mod tests {
         let s = SkipChecks::from_seed_flags(0x08);
         assert!(s.insecure_signature && !s.issuer);
     }
+
+    #[test]
+    fn the_builder_reads_back() {
+        let v = IdTokenValidator::new("https://op", "app-1").algorithms([Algorithm::ES256]);
+        assert_eq!(v.client_id(), "app-1");
+        assert_eq!(v.allowed_algorithms(), [Algorithm::ES256]);
+    }
 }

@@ -198,3 +198,41 @@ pub fn verify_jws<'k>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn none_is_a_missing_signature_whatever_the_key() {
+        for key in [
+            KeyMaterial::Oct { k: vec![7; 32] },
+            KeyMaterial::Ed25519 { x: vec![1; 32] },
+        ] {
+            assert!(matches!(
+                verify_signature(Algorithm::None, &key, b"m", b""),
+                Err(Error::MissingSignature)
+            ));
+        }
+    }
+
+    #[test]
+    fn es512_needs_its_backend() {
+        // A P-521 point of the right shape; the signature is junk either way.
+        let mut point = vec![4];
+        point.extend_from_slice(&[1; 132]);
+        let key = KeyMaterial::Ec {
+            curve: Curve::P521,
+            point,
+        };
+        let r = verify_signature(Algorithm::ES512, &key, b"m", &[0; 132]);
+        if cfg!(feature = "josekit") {
+            assert!(r.is_err(), "a junk ES512 signature verified");
+        } else {
+            assert!(
+                matches!(r, Err(Error::UnsupportedAlgorithm(Algorithm::ES512))),
+                "{r:?}"
+            );
+        }
+    }
+}

@@ -866,6 +866,8 @@ fn issued_at() {
     };
     assert_code(&err(&iat(json!(NOW + 61)), &k), 915, "invalid_iat");
     ok(&iat(json!(NOW + 59)), &k);
+    ok(&iat(json!(NOW + 60)), &k); // exactly the leeway ahead: still accepted
+    ok(&iat(json!(1)), &k); // the first positive second
     assert_code(&err(&iat(json!(0)), &k), 915, "invalid_iat");
     let t = mint(
         &k.rsa,
@@ -896,6 +898,7 @@ fn not_before() {
     };
     assert_code(&err(&nbf(NOW + 61), &k), 914, "not_yet_valid");
     ok(&nbf(NOW + 59), &k);
+    ok(&nbf(NOW + 60), &k); // exactly the leeway ahead: still accepted
     check(
         &validator().skip_checks(SkipChecks::from_seed_flags(0x20)),
         &nbf(NOW + 999),
