@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use oidc_core::{Clock as _, FixedClock};
 use oidc_desktop::testing::HttpAgent;
 use oidc_desktop::{
     Acquisition, Error, FileStore, Interactive, OidcDesktop, OidcDesktopBuilder, Session,
@@ -388,6 +389,127 @@ async fn an_answer_for_another_subject_is_refused_and_recorded_dead() {
         "the retired token is not kept"
     );
     assert!(stored.refresh_refused().is_some());
+}
+
+/// A provider with these token lifetimes, and a client on a clock the test moves.
+async fn timed(
+    access: u64,
+    id: u64,
+) -> (
+    TestOp,
+    Arc<FixedClock>,
+    impl Fn(&std::path::Path) -> OidcDesktop,
+) {
+    let mut cfg = OpConfig::default();
+    cfg.access_token_lifetime = Duration::from_secs(access);
+    cfg.id_token_lifetime = Duration::from_secs(id);
+    let op = TestOp::start(cfg).await.unwrap();
+    let clock = Arc::new(FixedClock::new(now()));
+    let (issuer, c) = (op.issuer(), clock.clone());
+    let make = move |dir: &std::path::Path| {
+        builder(&issuer, dir)
+            .clock(c.clone())
+            .browser(Arc::new(HttpAgent::new()))
+            .build()
+            .unwrap()
+    };
+    (op, clock, make)
+}
+
+async fn how(c: &OidcDesktop, id_token: bool) -> Acquisition {
+    c.acquire()
+        .interactive(Interactive::Never)
+        .require_id_token(id_token)
+        .await
+        .unwrap()
+        .how
+}
+
+#[tokio::test]
+async fn a_stored_access_token_is_reused_until_the_margin() {
+    // 120 s tokens: the 60 s margin shrinks to a quarter of the lifetime, 30 s.
+    let (_op, clock, make) = timed(120, 600).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let c = make(dir.path());
+    let t0 = clock.now_unix();
+    assert_eq!(c.acquire().await.unwrap().how, Acquisition::SignedIn);
+    let exp = c.stored_session().unwrap().unwrap().expires_at().unwrap();
+    assert_eq!(exp, t0 + 120);
+    assert_eq!(how(&c, false).await, Acquisition::Stored);
+    assert_eq!(how(&c, true).await, Acquisition::Stored);
+    clock.set(exp - 31);
+    assert_eq!(how(&c, false).await, Acquisition::Stored, "31 s left");
+    clock.set(exp - 29);
+    assert_eq!(how(&c, false).await, Acquisition::Refreshed, "29 s left");
+    assert_eq!(how(&c, false).await, Acquisition::Stored, "the new token");
+}
+
+#[tokio::test]
+async fn a_required_id_token_is_refreshed_at_its_own_margin() {
+    // The ID token lives 200 s (margin 50 s), the access token an hour.
+    let (_op, clock, make) = timed(3600, 200).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let c = make(dir.path());
+    assert_eq!(c.acquire().await.unwrap().how, Acquisition::SignedIn);
+    let claims = c.stored_session().unwrap().unwrap();
+    let id_exp = claims.claims().unwrap().expires_at();
+    clock.set(id_exp - 51);
+    assert_eq!(how(&c, true).await, Acquisition::Stored, "51 s left");
+    clock.set(id_exp - 49);
+    assert_eq!(
+        how(&c, false).await,
+        Acquisition::Stored,
+        "the access token is fine"
+    );
+    assert_eq!(
+        how(&c, true).await,
+        Acquisition::Refreshed,
+        "49 s left of the ID token"
+    );
+}
+
+#[test]
+fn interactive_modes_print_their_names() {
+    let shown: Vec<String> = [
+        Interactive::Never,
+        Interactive::Browser,
+        Interactive::paste(|_| unreachable!("never made")),
+        Interactive::Device,
+    ]
+    .iter()
+    .map(|i| format!("{i:?}"))
+    .collect();
+    assert_eq!(shown, ["Never", "Browser", "Paste", "Device"]);
+}
+
+#[tokio::test]
+async fn an_entry_of_another_issuer_or_client_is_not_this_clients_session() {
+    let op = op(60).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let (c, s) = signed_in(&op, dir.path()).await;
+    assert_eq!(c.stored_session().unwrap().unwrap().to_json(), s.to_json());
+    for (member, value) in [("issuer", "https://elsewhere.test"), ("client_id", "other")] {
+        let mut json: serde_json::Value = serde_json::from_str(&s.to_json()).unwrap();
+        json[member] = value.into();
+        let foreign = Session::from_json(&json.to_string()).unwrap();
+        c.store_session(&foreign).await.unwrap();
+        assert!(c.stored_session().unwrap().is_none(), "{member} differs");
+    }
+    assert!(
+        c.session_location()
+            .starts_with(&*dir.path().to_string_lossy()),
+        "{}",
+        c.session_location()
+    );
+    // Forgetting reports whether there was an entry.
+    c.store_session(&s).await.unwrap();
+    assert!(c.stored_session().unwrap().is_some());
+    assert!(c.forget_session().await.unwrap(), "an entry was there");
+    assert!(c.stored_session().unwrap().is_none());
+    assert!(!c.forget_session().await.unwrap(), "nothing left to forget");
 }
 
 #[tokio::test]
