@@ -440,8 +440,8 @@ async fn a_stored_access_token_is_reused_until_the_margin() {
     assert_eq!(how(&c, true).await, Acquisition::Stored);
     clock.set(exp - 31);
     assert_eq!(how(&c, false).await, Acquisition::Stored, "31 s left");
-    clock.set(exp - 29);
-    assert_eq!(how(&c, false).await, Acquisition::Refreshed, "29 s left");
+    clock.set(exp - 30);
+    assert_eq!(how(&c, false).await, Acquisition::Refreshed, "30 s left");
     assert_eq!(how(&c, false).await, Acquisition::Stored, "the new token");
 }
 
@@ -457,7 +457,7 @@ async fn a_required_id_token_is_refreshed_at_its_own_margin() {
     let id_exp = claims.claims().unwrap().expires_at();
     clock.set(id_exp - 51);
     assert_eq!(how(&c, true).await, Acquisition::Stored, "51 s left");
-    clock.set(id_exp - 49);
+    clock.set(id_exp - 50);
     assert_eq!(
         how(&c, false).await,
         Acquisition::Stored,
@@ -466,7 +466,7 @@ async fn a_required_id_token_is_refreshed_at_its_own_margin() {
     assert_eq!(
         how(&c, true).await,
         Acquisition::Refreshed,
-        "49 s left of the ID token"
+        "50 s left of the ID token"
     );
 }
 
