@@ -470,6 +470,120 @@ async fn a_required_id_token_is_refreshed_at_its_own_margin() {
     );
 }
 
+/// The entry file of the one session stored in `dir`, and its lock file.
+fn entry_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let find = |ext: &str| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+            .unwrap()
+    };
+    (find("json"), find("lock"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_take_what_another_process_stored_even_when_forced() {
+    // The ID token has expired, the access token has not: a caller that does not need the
+    // ID token takes a session another process stored while it waited, even when it asked
+    // for a refresh.
+    let (op, clock, make) = timed(3600, 200).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let c = make(dir.path());
+    assert_eq!(c.acquire().await.unwrap().how, Acquisition::SignedIn);
+    let first = c.stored_session().unwrap().unwrap();
+    clock.set(first.claims().unwrap().expires_at() + 10);
+    op.handle().clear_requests();
+    let (entry, lock) = entry_files(dir.path());
+    // This test is the other process: it holds the entry's lock while the callers start.
+    let held = oidc_store::EntryLock::acquire(&lock, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.acquire()
+                    .interactive(Interactive::Never)
+                    .force_refresh(true)
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Only the access token differs from what the callers read (same `obtained_at`).
+    let mut json: serde_json::Value = serde_json::from_str(&first.to_json()).unwrap();
+    json["access_token"] = "stored-by-another-process".into();
+    FileStore::new(dir.path())
+        .save(
+            entry.file_stem().unwrap().to_str().unwrap(),
+            &json.to_string(),
+        )
+        .unwrap();
+    drop(held);
+    for w in waiters {
+        let got = tokio::time::timeout(Duration::from_secs(30), w)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.how, Acquisition::StoredByAnother);
+        assert_eq!(token_of(&got.session), "stored-by-another-process");
+    }
+    assert_eq!(grants(&op, "refresh_token"), 0, "nobody refreshed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_usable_session_never_waits_for_the_lock() {
+    let op = op(60).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let (c, s) = signed_in(&op, dir.path()).await;
+    let (_, lock) = entry_files(dir.path());
+    let _held = oidc_store::EntryLock::acquire(&lock, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), c.acquire())
+        .await
+        .expect("a warm acquisition waited for the lock")
+        .unwrap();
+    assert_eq!(got.how, Acquisition::Stored);
+    assert_eq!(token_of(&got.session), token_of(&s));
+}
+
+#[tokio::test]
+async fn a_failed_refresh_that_is_not_a_refusal_keeps_the_refresh_token() {
+    let op = op(2).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let (c, first) = signed_in(&op, dir.path()).await;
+    until_expired(&first).await;
+    op.handle().add_fault(Fault::EndpointError {
+        endpoint: Endpoint::Token,
+        grant_type: Some("refresh_token".into()),
+        status: 503,
+        error: "temporarily_unavailable".into(),
+        description: None,
+        uri: None,
+    });
+    let e = c
+        .acquire()
+        .interactive(Interactive::Never)
+        .await
+        .unwrap_err();
+    assert_ne!(e.kind(), "interaction_required", "{e}");
+    let stored = c.stored_session().unwrap().unwrap();
+    assert_eq!(stored.refresh_token(), first.refresh_token());
+    assert_eq!(stored.refresh_refused(), None);
+    op.handle().clear_faults();
+    op.handle().clear_requests();
+    let got = c.acquire().interactive(Interactive::Never).await.unwrap();
+    assert_eq!(got.how, Acquisition::Refreshed);
+    // No UserInfo was asked for: this client does not fetch it.
+    assert!(op.handle().requests_to(Endpoint::UserInfo).is_empty());
+}
+
 #[test]
 fn interactive_modes_print_their_names() {
     let shown: Vec<String> = [
