@@ -141,3 +141,70 @@ impl OidcDesktop {
         Ok(req.build_par_url(&pushed.request_uri))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oidc_core::{GrantType, IssuerUrl, ResponseMode, ResponseType};
+    use oidc_discovery::ProviderMetadata;
+
+    use crate::OidcDesktop;
+
+    const ISSUER: &str = "https://op.example";
+
+    fn meta(modes: &[&str]) -> ProviderMetadata {
+        let doc = serde_json::json!({
+            "issuer": ISSUER,
+            "authorization_endpoint": "https://op.example/authorize",
+            "token_endpoint": "https://op.example/token",
+            "jwks_uri": "https://op.example/jwks",
+            "response_types_supported": ["code", "code id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_modes_supported": modes,
+        });
+        let issuer = IssuerUrl::new(ISSUER).expect("a valid issuer");
+        ProviderMetadata::load(doc.to_string(), &issuer).expect("a valid document")
+    }
+
+    fn client(rt: &str, mode: Option<ResponseMode>) -> OidcDesktop {
+        let rt = ResponseType::parse(rt).expect("a response type");
+        let mut b = OidcDesktop::builder(ISSUER)
+            .client_id("app")
+            .grant_type(if rt.is_code_only() {
+                GrantType::AuthorizationCode
+            } else {
+                GrantType::Hybrid
+            })
+            .response_type(rt);
+        if let Some(m) = mode {
+            b = b.response_mode(m);
+        }
+        b.build().expect("a valid client")
+    }
+
+    #[test]
+    fn front_channel_tokens_go_by_form_post_when_the_provider_has_it() {
+        let hybrid = client("code id_token", None);
+        for (modes, want) in [
+            (
+                &["query", "fragment", "form_post"][..],
+                ResponseMode::FormPost,
+            ),
+            (&["form_post"], ResponseMode::FormPost),
+            (&["query", "fragment"], ResponseMode::Fragment),
+            (&[], ResponseMode::Fragment),
+        ] {
+            assert_eq!(hybrid.response_mode(&meta(modes)), Some(want), "{modes:?}");
+        }
+        // The code alone travels in the query, unless the configuration names a mode.
+        assert_eq!(
+            client("code", None).response_mode(&meta(&["form_post"])),
+            None
+        );
+        let set = client("code id_token", Some(ResponseMode::Fragment));
+        assert_eq!(
+            set.response_mode(&meta(&["form_post"])),
+            Some(ResponseMode::Fragment)
+        );
+    }
+}

@@ -80,6 +80,20 @@ async fn front_channel(rt: &str, mode: Option<ResponseMode>) {
         .unwrap_or_else(|e| panic!("{rt} {mode:?}: {e} ({})", e.kind()));
     assert!(s.claims().unwrap().sub.is_some(), "{rt}");
     assert!(s.access_token().is_some(), "{rt}");
+    // Implicit responses fill the session from the front channel alone.
+    assert!(
+        s.token_type()
+            .is_some_and(|t| t.eq_ignore_ascii_case("bearer")),
+        "{rt}"
+    );
+    let now = oidc_core::Clock::now_unix(&oidc_core::SystemClock);
+    assert!(
+        s.expires_at()
+            .is_some_and(|e| (now + 3500..=now + 3600).contains(&e)),
+        "{rt}: {:?}",
+        s.expires_at()
+    );
+    assert!(s.id_token().is_some(), "{rt}");
     op.handle().assert_healthy();
 }
 
@@ -333,6 +347,41 @@ async fn front_channel_rejection_stops_before_the_token_endpoint() {
             "{fault:?}: token endpoint called"
         );
     }
+}
+
+#[tokio::test]
+async fn a_front_channel_id_token_is_checked_against_its_access_token_and_max_age() {
+    use oidc_testop::Fault;
+    let rt = ResponseType::parse("code id_token token").unwrap();
+    // at_hash of the access token that came with it.
+    let op = op().await;
+    op.handle().add_fault(Fault::IdTokenAtHashAltered);
+    let agent = HttpAgent::new();
+    let c = client(&op, &agent)
+        .grant_type(GrantType::Hybrid)
+        .response_type(rt)
+        .build()
+        .unwrap();
+    let e = c.authenticate().await.unwrap_err();
+    assert_eq!(e.kind(), "at_hash_mismatch", "{e}");
+    assert!(op.handle().requests_to(Endpoint::Token).is_empty());
+    // max_age: the client's clock says the sign-in at the provider was five minutes ago.
+    let op = self::op().await;
+    let agent = HttpAgent::new();
+    let now = oidc_core::Clock::now_unix(&oidc_core::SystemClock);
+    let c = client(&op, &agent)
+        .grant_type(GrantType::Hybrid)
+        .response_type(rt)
+        .clock(Arc::new(oidc_core::FixedClock::new(now + 300)))
+        .build()
+        .unwrap();
+    let e = c
+        .sign_in()
+        .max_age(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "auth_time_too_old", "{e}");
+    assert!(op.handle().requests_to(Endpoint::Token).is_empty());
 }
 
 #[tokio::test]
