@@ -70,13 +70,13 @@ impl OidcDesktop {
                     .now_unix()
                     .saturating_add(i64::try_from(e).unwrap_or(i64::MAX))
             }),
-            refresh_token: None,
             id_token: success.id_token.clone(),
             claims: front.as_ref().map(|f| f.claims.clone()),
-            user: None,
             scope: success.scope.clone(),
             authorization_response: response.params().to_vec(),
             obtained_at: Some(self.inner.clock.now_unix()),
+            // No refresh token and no user details yet: the code exchange and UserInfo
+            // bring those.
             ..Session::new("", "")
         };
 

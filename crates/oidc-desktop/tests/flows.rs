@@ -94,6 +94,16 @@ async fn front_channel(rt: &str, mode: Option<ResponseMode>) {
         s.expires_at()
     );
     assert!(s.id_token().is_some(), "{rt}");
+    assert!(
+        s.obtained_at()
+            .is_some_and(|o| (now - 60..=now).contains(&o)),
+        "{rt}"
+    );
+    assert!(
+        s.scope().is_some_and(|sc| sc.contains("openid")),
+        "{rt}: {:?}",
+        s.scope()
+    );
     op.handle().assert_healthy();
 }
 
@@ -382,6 +392,56 @@ async fn a_front_channel_id_token_is_checked_against_its_access_token_and_max_ag
         .unwrap_err();
     assert_eq!(e.kind(), "auth_time_too_old", "{e}");
     assert!(op.handle().requests_to(Endpoint::Token).is_empty());
+}
+
+#[tokio::test]
+async fn the_token_endpoints_id_token_is_held_to_the_request() {
+    use oidc_testop::Fault;
+    for (fault, kind) in [
+        (Fault::IdTokenNonceAltered, "nonce_mismatch"),
+        (Fault::IdTokenAtHashAltered, "at_hash_mismatch"),
+        (Fault::IdTokenOmittedFromTokenResponse, "missing_id_token"),
+    ] {
+        let op = op().await;
+        op.handle().add_fault(fault.clone());
+        let agent = HttpAgent::new();
+        let e = client(&op, &agent)
+            .build()
+            .unwrap()
+            .authenticate()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), kind, "{fault:?}: {e}");
+    }
+    // max_age: the client's clock says the sign-in at the provider was five minutes ago.
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let now = oidc_core::Clock::now_unix(&oidc_core::SystemClock);
+    let e = client(&op, &agent)
+        .clock(Arc::new(oidc_core::FixedClock::new(now + 300)))
+        .build()
+        .unwrap()
+        .sign_in()
+        .max_age(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "auth_time_too_old", "{e}");
+    // A hybrid sign-in's front-channel ID token already named the user: the token
+    // response may leave it out.
+    let op = self::op().await;
+    op.handle()
+        .add_fault(Fault::IdTokenOmittedFromTokenResponse);
+    let agent = HttpAgent::new();
+    let rt = ResponseType::parse("code id_token").unwrap();
+    let s = client(&op, &agent)
+        .grant_type(GrantType::Hybrid)
+        .response_type(rt)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap();
+    assert!(s.claims().is_some() && s.access_token().is_some());
 }
 
 #[tokio::test]

@@ -97,6 +97,9 @@ pub enum Fault {
     IdTokenSubRemoved,
     /// No `iat` (catalogue: `missing-iat`).
     IdTokenIatRemoved,
+    /// The token endpoint answers the code (and device) grant without the `id_token` it
+    /// should carry; refresh answers keep theirs.
+    IdTokenOmittedFromTokenResponse,
     /// `iat` one hour in the future (catalogue: `issued-in-future`).
     IdTokenIatInFuture,
     /// `exp` one hour in the past (and `iat` two hours) (catalogue: `expired`).

@@ -272,6 +272,9 @@ impl Provider {
             out.push(("access_token".into(), a.clone()));
             out.push(("token_type".into(), "Bearer".into()));
             out.push(("expires_in".into(), self.access_token_lifetime.to_string()));
+            // RFC 6749 §4.2.2 lets the provider leave out a scope equal to the one asked
+            // for; many send it anyway, and so does this one.
+            out.push(("scope".into(), scope.clone()));
         }
         if authz.rt.contains(ResponseTypeComponent::IdToken) {
             let input = IdTokenInput {

@@ -78,7 +78,12 @@ impl Provider {
             );
             body.insert("refresh_token".into(), rt.into());
         }
-        if has_scope(scope, "openid") {
+        let omitted = !refresh
+            && self
+                .faults
+                .iter()
+                .any(|f| matches!(f, Fault::IdTokenOmittedFromTokenResponse));
+        if has_scope(scope, "openid") && !omitted {
             let input = IdTokenInput {
                 client,
                 sub,
