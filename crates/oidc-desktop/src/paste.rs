@@ -121,6 +121,8 @@ mod tests {
             "http://127.0.0.1:5000/callback?code=c&state=st&iss=https%3A%2F%2Fop.example",
             "  ?code=c&state=st&iss=https%3A%2F%2Fop.example\n",
             "code=c&state=st&iss=https%3A%2F%2Fop.example",
+            // An empty fragment (some browsers keep the `#`) leaves the query to read.
+            "http://127.0.0.1:5000/callback?code=c&state=st&iss=https%3A%2F%2Fop.example#",
         ] {
             let p = check_pasted(line, &e).unwrap_or_else(|err| panic!("{line}: {err}"));
             assert_eq!(p.response.get("code"), Some("c"));
