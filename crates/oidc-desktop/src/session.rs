@@ -378,6 +378,20 @@ impl Session {
 mod tests {
     use super::*;
 
+    #[test]
+    fn debug_names_the_session_and_hides_its_secrets() {
+        let mut s = Session::new("https://op.example", "app-1");
+        s.access_token = Some(AccessToken::new("at-secret-value".to_owned()));
+        s.refresh_token = Some(RefreshToken::new("rt-secret-value".to_owned()));
+        s.expires_at = Some(1_700_000_000);
+        let shown = format!("{s:?}");
+        assert!(shown.starts_with("Session {"), "{shown}");
+        for visible in ["https://op.example", "app-1", "1700000000"] {
+            assert!(shown.contains(visible), "{visible} missing: {shown}");
+        }
+        assert!(!shown.contains("secret-value"), "{shown}");
+    }
+
     proptest::proptest! {
         /// The reuse margin never exceeds the configured one nor a quarter of the token's
         /// lifetime, so a token is always used for three quarters of its life; and a token

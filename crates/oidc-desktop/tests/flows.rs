@@ -177,6 +177,94 @@ async fn refresh_token_grant_without_browser() {
 }
 
 #[tokio::test]
+async fn a_refresh_checks_at_hash_fetches_userinfo_when_asked_and_reports_a_moved_auth_time() {
+    use oidc_testop::Fault;
+    let op = op().await;
+    let agent = HttpAgent::new();
+    let events = Arc::new(RecordingEvents::new());
+    let with_userinfo = client(&op, &agent)
+        .fetch_userinfo(true)
+        .events(events.clone() as Arc<dyn Events>)
+        .build()
+        .unwrap();
+    let mut s = with_userinfo.authenticate().await.unwrap();
+    let moved = |ev: &[String]| ev.iter().any(|e| e.contains("changed auth_time"));
+    let userinfo = |op: &TestOp| op.handle().requests_to(Endpoint::UserInfo).len();
+    op.handle().clear_requests();
+    with_userinfo.refresh(&mut s).await.unwrap();
+    assert_eq!(userinfo(&op), 1, "UserInfo again after the refresh");
+    assert!(
+        !moved(&events.events()),
+        "auth_time kept: nothing to report"
+    );
+    // Without fetch_userinfo, a refresh asks for tokens only.
+    let tokens_only = client(&op, &agent).build().unwrap();
+    op.handle().clear_requests();
+    tokens_only.refresh(&mut s).await.unwrap();
+    assert_eq!(userinfo(&op), 0);
+    // A fresh token is handed out as it is; no refresh.
+    let token = s.access_token().unwrap().secret().to_owned();
+    let fresh = tokens_only.fresh_access_token(&mut s).await.unwrap();
+    assert_eq!(fresh.secret(), token);
+    assert!(
+        op.handle().requests_to(Endpoint::Token).len() == 1,
+        "only the refresh above"
+    );
+    // A provider that moves auth_time is reported, and accepted.
+    op.handle().add_fault(Fault::RefreshAuthTimeMoved);
+    with_userinfo.refresh(&mut s).await.unwrap();
+    assert!(moved(&events.events()), "{:?}", events.events());
+    op.handle().clear_faults();
+    // The refreshed ID token's at_hash must be the new access token's.
+    op.handle().add_fault(Fault::IdTokenAtHashAltered);
+    let e = tokens_only.refresh(&mut s).await.unwrap_err();
+    assert_eq!(e.kind(), "at_hash_mismatch", "{e}");
+}
+
+#[tokio::test]
+async fn a_browser_command_that_fails_ends_the_sign_in_only_when_asked() {
+    let op = op().await;
+    let failing = || {
+        OidcDesktop::builder(&op.issuer())
+            .client_id("test-client")
+            .browser_command("false {url}")
+    };
+    let started = std::time::Instant::now();
+    let e = failing()
+        .timeout(Duration::from_secs(30))
+        .browser_failure(oidc_desktop::BrowserFailure::Fail)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "browser_launch_failed", "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it did not wait"
+    );
+    // Kept waiting (the default): the user may open the address by hand, until the timeout.
+    let events = Arc::new(RecordingEvents::new());
+    let e = failing()
+        .timeout(Duration::from_secs(2))
+        .events(events.clone() as Arc<dyn Events>)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "timeout", "{e}");
+    assert!(
+        events
+            .events()
+            .iter()
+            .any(|e| e.starts_with("browser_failed:")),
+        "{:?}",
+        events.events()
+    );
+}
+
+#[tokio::test]
 async fn provider_error_is_surfaced() {
     let op = op().await;
     op.handle().add_fault(oidc_testop::Fault::AccessDenied {
