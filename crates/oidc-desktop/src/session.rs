@@ -379,6 +379,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_member_reads_back() {
+        let json = serde_json::json!({
+            "issuer": "https://op.example", "client_id": "app-1",
+            "access_token": "at", "token_type": "Bearer", "expires_at": 2000,
+            "refresh_token": "rt", "id_token": "h.p.s", "scope": "openid email",
+            "obtained_at": 1000, "refresh_refused": "invalid_grant",
+            "id_token_claims": {"iss": "https://op.example", "sub": "u1", "aud": "app-1",
+                "exp": 3000, "iat": 1000, "name": "Jane", "email": "old@x"},
+            "userinfo": {"sub": "u1", "email": "jane@x"},
+        });
+        let mut s = Session::from_json(&json.to_string()).unwrap();
+        assert_eq!((s.issuer(), s.client_id()), ("https://op.example", "app-1"));
+        assert_eq!(s.access_token().map(AccessToken::secret), Some("at"));
+        assert_eq!(s.token_type(), Some("Bearer"));
+        assert_eq!((s.obtained_at(), s.expires_at()), (Some(1000), Some(2000)));
+        assert_eq!(s.refresh_token().map(RefreshToken::secret), Some("rt"));
+        assert_eq!(s.id_token().map(IdTokenString::secret), Some("h.p.s"));
+        assert_eq!(s.scope(), Some("openid email"));
+        assert_eq!(s.refresh_refused(), Some("invalid_grant"));
+        assert!(s.is_from_store());
+        assert_eq!(s.claims().map(ValidatedClaims::subject), Some("u1"));
+        assert_eq!(s.userinfo().and_then(|u| u.sub()), Some("u1"));
+        assert_eq!(s.dpop_thumbprint(), None);
+        // UserInfo first, the ID token's claims for the rest.
+        let user = s.user();
+        assert_eq!(user.email.as_deref(), Some("jane@x"));
+        assert_eq!(user.name.as_deref(), Some("Jane"));
+        assert_eq!(user.sub.as_deref(), Some("u1"));
+        s.user = None;
+        assert_eq!(s.user().sub.as_deref(), Some("u1"), "sub from the ID token");
+        assert!(s.authorization_response().is_empty(), "not stored");
+        s.authorization_response = vec![("code".into(), "c".into()), ("state".into(), "st".into())];
+        assert_eq!(s.authorization_response().len(), 2);
+        assert_eq!(s.get_query_param("state"), Some("st"));
+        assert_eq!(s.get_query_param("nope"), None);
+    }
+
+    #[test]
     fn debug_names_the_session_and_hides_its_secrets() {
         let mut s = Session::new("https://op.example", "app-1");
         s.access_token = Some(AccessToken::new("at-secret-value".to_owned()));
