@@ -422,6 +422,7 @@ mod tests {
         s.access_token = Some(AccessToken::new("at-secret-value".to_owned()));
         s.refresh_token = Some(RefreshToken::new("rt-secret-value".to_owned()));
         s.expires_at = Some(1_700_000_000);
+        assert!(!s.is_from_store(), "made here, not read back");
         let shown = format!("{s:?}");
         assert!(shown.starts_with("Session {"), "{shown}");
         for visible in ["https://op.example", "app-1", "1700000000"] {
