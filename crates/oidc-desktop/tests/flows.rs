@@ -533,6 +533,63 @@ async fn the_token_endpoints_id_token_is_held_to_the_request() {
 }
 
 #[tokio::test]
+async fn nonce_and_pkce_go_where_the_flow_needs_them() {
+    // (response type, nonce setting, pkce setting) → (nonce sent, code_challenge sent)
+    let cases = [
+        ("code", true, true, (true, true)),
+        ("code", false, false, (false, false)),
+        // A front-channel ID token always needs its nonce.
+        ("code id_token", false, true, (true, true)),
+        // No code, nothing to prove with PKCE.
+        ("id_token token", true, true, (true, false)),
+    ];
+    for (rt, nonce, pkce, (want_nonce, want_pkce)) in cases {
+        let mut cfg = OpConfig::default();
+        cfg.require_pkce = false;
+        let op = TestOp::start(cfg).await.unwrap();
+        let agent = HttpAgent::new();
+        let rtype = ResponseType::parse(rt).unwrap();
+        client(&op, &agent)
+            .grant_type(rtype.grant_type())
+            .response_type(rtype)
+            .nonce(nonce)
+            .pkce(pkce)
+            .par(oidc_desktop::ParMode::Never)
+            .build()
+            .unwrap()
+            .authenticate()
+            .await
+            .unwrap_or_else(|e| panic!("{rt}: {e}"));
+        let auth = op.handle().requests_to(Endpoint::Authorization);
+        let sent = |name: &str| auth[0].param(name).is_some();
+        assert_eq!(
+            (sent("nonce"), sent("code_challenge")),
+            (want_nonce, want_pkce),
+            "{rt} nonce={nonce} pkce={pkce}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_an_unknown_kid_refetches_the_keys() {
+    let op = op().await;
+    op.handle()
+        .add_fault(oidc_testop::Fault::IdTokenNonceAltered);
+    let agent = HttpAgent::new();
+    let events = Arc::new(RecordingEvents::new());
+    let e = client(&op, &agent)
+        .events(events.clone() as Arc<dyn Events>)
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "nonce_mismatch");
+    let ev = events.events();
+    assert!(!ev.iter().any(|e| e.contains("refetching")), "{ev:?}");
+}
+
+#[tokio::test]
 async fn userinfo_subject_must_match() {
     let op = op().await;
     op.handle()

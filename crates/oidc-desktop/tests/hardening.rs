@@ -56,6 +56,45 @@ fn hmac_client(op: &TestOp, agent: &HttpAgent, secret: &str) -> oidc_desktop::Oi
         .timeout(Duration::from_secs(20))
 }
 
+/// Threat: an allow-list narrower than the provider's keys locks users out, or one wider
+/// lets HMAC in. Without `allow_hmac_id_tokens`, every asymmetric algorithm the provider
+/// advertises is accepted, and the provider's RS256 default is not the only one.
+#[tokio::test]
+async fn every_advertised_asymmetric_algorithm_is_accepted() {
+    for alg in [Algorithm::ES256, Algorithm::PS256, Algorithm::EdDSA] {
+        let op =
+            TestOp::start(OpConfig::without_clients().client(
+                Client::public("test-client", "http://127.0.0.1/callback").id_token_alg(alg),
+            ))
+            .await
+            .unwrap();
+        let s = sign_in(&op, |b| b)
+            .await
+            .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        let header = s
+            .id_token()
+            .unwrap()
+            .secret()
+            .split('.')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(
+            String::from_utf8(base64_decode(&header))
+                .unwrap()
+                .contains(alg.as_str()),
+            "{alg}"
+        );
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn hmac_id_tokens_only_when_asked_for_and_never_with_a_weak_secret() {
     // Threat: a desktop client's secret is not confidential (RFC 8252 §8.5); anyone who
