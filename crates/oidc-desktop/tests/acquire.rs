@@ -584,6 +584,43 @@ async fn a_failed_refresh_that_is_not_a_refusal_keeps_the_refresh_token() {
     assert!(op.handle().requests_to(Endpoint::UserInfo).is_empty());
 }
 
+#[tokio::test]
+async fn an_id_token_that_expires_as_it_is_issued_is_never_reused() {
+    // exp == iat, and the provider's clock 30 s ahead of this client's (within the
+    // validator's leeway, so the token is accepted once): no quarter-of-nothing margin.
+    let (_op, clock, make) = timed(3600, 0).await;
+    clock.set(now() - 30);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let c = make(dir.path());
+    assert_eq!(c.acquire().await.unwrap().how, Acquisition::SignedIn);
+    let claims = c.stored_session().unwrap().unwrap();
+    let claims = claims.claims().unwrap();
+    assert_eq!(claims.expires_at(), claims.issued_at());
+    assert_eq!(how(&c, false).await, Acquisition::Stored);
+    assert_eq!(how(&c, true).await, Acquisition::Refreshed);
+}
+
+#[tokio::test]
+async fn known_user_details_are_not_fetched_again_on_refresh() {
+    let op = op(2).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Dir(tmp.path().join("tokens"));
+    let c = builder(&op.issuer(), dir.path())
+        .fetch_userinfo(true)
+        .browser(Arc::new(HttpAgent::new()))
+        .build()
+        .unwrap();
+    let first = c.acquire().await.unwrap().session;
+    assert!(first.userinfo().is_some());
+    until_expired(&first).await;
+    op.handle().clear_requests();
+    let got = c.acquire().interactive(Interactive::Never).await.unwrap();
+    assert_eq!(got.how, Acquisition::Refreshed);
+    assert!(got.session.userinfo().is_some(), "kept from the sign-in");
+    assert!(op.handle().requests_to(Endpoint::UserInfo).is_empty());
+}
+
 #[test]
 fn interactive_modes_print_their_names() {
     let shown: Vec<String> = [
