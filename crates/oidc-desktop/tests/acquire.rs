@@ -243,11 +243,7 @@ async fn a_killed_lock_holder_wedges_nobody() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = Dir(tmp.path().join("tokens"));
     let (c, first) = signed_in(&op, dir.path()).await;
-    let key_lock = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "lock"))
-        .unwrap();
+    let (_, key_lock) = entry_files(dir.path());
     let mut holder = child("child_process_holds_the_lock")
         .env(CHILD_LOCK, &key_lock)
         .spawn()
@@ -669,11 +665,7 @@ async fn a_corrupt_entry_ends_in_a_fresh_sign_in() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = Dir(tmp.path().join("tokens"));
     let (c, _) = signed_in(&op, dir.path()).await;
-    let entry = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .unwrap();
+    let (entry, _) = entry_files(dir.path());
     // Truncated mid-write by something other than this library.
     let text = std::fs::read_to_string(&entry).unwrap();
     FileStore::new(dir.path())

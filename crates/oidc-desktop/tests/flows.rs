@@ -447,6 +447,19 @@ async fn front_channel_rejection_stops_before_the_token_endpoint() {
     }
 }
 
+/// A sign-in with `max_age` 60 s by a client whose clock says the user logged in at the
+/// provider five minutes ago; its error.
+async fn five_minutes_after_the_login(b: oidc_desktop::OidcDesktopBuilder) -> oidc_desktop::Error {
+    let now = oidc_core::Clock::now_unix(&oidc_core::SystemClock);
+    b.clock(Arc::new(oidc_core::FixedClock::new(now + 300)))
+        .build()
+        .unwrap()
+        .sign_in()
+        .max_age(Duration::from_secs(60))
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn a_front_channel_id_token_is_checked_against_its_access_token_and_max_age() {
     use oidc_testop::Fault;
@@ -463,21 +476,14 @@ async fn a_front_channel_id_token_is_checked_against_its_access_token_and_max_ag
     let e = c.authenticate().await.unwrap_err();
     assert_eq!(e.kind(), "at_hash_mismatch", "{e}");
     assert!(op.handle().requests_to(Endpoint::Token).is_empty());
-    // max_age: the client's clock says the sign-in at the provider was five minutes ago.
     let op = self::op().await;
     let agent = HttpAgent::new();
-    let now = oidc_core::Clock::now_unix(&oidc_core::SystemClock);
-    let c = client(&op, &agent)
-        .grant_type(GrantType::Hybrid)
-        .response_type(rt)
-        .clock(Arc::new(oidc_core::FixedClock::new(now + 300)))
-        .build()
-        .unwrap();
-    let e = c
-        .sign_in()
-        .max_age(Duration::from_secs(60))
-        .await
-        .unwrap_err();
+    let e = five_minutes_after_the_login(
+        client(&op, &agent)
+            .grant_type(GrantType::Hybrid)
+            .response_type(rt),
+    )
+    .await;
     assert_eq!(e.kind(), "auth_time_too_old", "{e}");
     assert!(op.handle().requests_to(Endpoint::Token).is_empty());
 }
@@ -501,18 +507,9 @@ async fn the_token_endpoints_id_token_is_held_to_the_request() {
             .unwrap_err();
         assert_eq!(e.kind(), kind, "{fault:?}: {e}");
     }
-    // max_age: the client's clock says the sign-in at the provider was five minutes ago.
     let op = op().await;
     let agent = HttpAgent::new();
-    let now = oidc_core::Clock::now_unix(&oidc_core::SystemClock);
-    let e = client(&op, &agent)
-        .clock(Arc::new(oidc_core::FixedClock::new(now + 300)))
-        .build()
-        .unwrap()
-        .sign_in()
-        .max_age(Duration::from_secs(60))
-        .await
-        .unwrap_err();
+    let e = five_minutes_after_the_login(client(&op, &agent)).await;
     assert_eq!(e.kind(), "auth_time_too_old", "{e}");
     // A hybrid sign-in's front-channel ID token already named the user: the token
     // response may leave it out.

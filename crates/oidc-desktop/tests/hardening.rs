@@ -71,28 +71,9 @@ async fn every_advertised_asymmetric_algorithm_is_accepted() {
         let s = sign_in(&op, |b| b)
             .await
             .unwrap_or_else(|e| panic!("{alg}: {e}"));
-        let header = s
-            .id_token()
-            .unwrap()
-            .secret()
-            .split('.')
-            .next()
-            .unwrap()
-            .to_owned();
-        assert!(
-            String::from_utf8(base64_decode(&header))
-                .unwrap()
-                .contains(alg.as_str()),
-            "{alg}"
-        );
+        let (header, _) = oidc_jose::parse_unverified(s.id_token().unwrap().secret()).unwrap();
+        assert_eq!(header.alg, alg);
     }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .unwrap()
 }
 
 #[tokio::test]

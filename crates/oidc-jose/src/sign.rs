@@ -273,15 +273,12 @@ mod tests {
     #[test]
     fn every_rsa_algorithm_signs_with_its_own_padding_and_hash() {
         let pem = include_str!("../tests/keys/rsa2048-1.pem");
-        let rsa = [
-            Algorithm::RS256,
-            Algorithm::RS384,
-            Algorithm::RS512,
-            Algorithm::PS256,
-            Algorithm::PS384,
-            Algorithm::PS512,
-        ];
-        for alg in rsa {
+        let rsa: Vec<Algorithm> = Algorithm::ALL
+            .into_iter()
+            .filter(|a| a.family() == crate::alg::Family::Rsa)
+            .collect();
+        assert_eq!(rsa.len(), 6, "RS256/384/512 and PS256/384/512");
+        for &alg in &rsa {
             let k = SigningKey::from_pkcs8_pem(alg, pem).unwrap();
             let public = k.public_jwk().unwrap();
             let set = JwkSet::from_keys(vec![public.clone()]);
