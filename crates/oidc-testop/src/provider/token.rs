@@ -78,11 +78,7 @@ impl Provider {
             );
             body.insert("refresh_token".into(), rt.into());
         }
-        let omitted = !refresh
-            && self
-                .faults
-                .iter()
-                .any(|f| matches!(f, Fault::IdTokenOmittedFromTokenResponse));
+        let omitted = !refresh && self.has(&Fault::IdTokenOmittedFromTokenResponse);
         if has_scope(scope, "openid") && !omitted {
             let input = IdTokenInput {
                 client,
